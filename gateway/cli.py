@@ -1,0 +1,250 @@
+"""The ``gateway`` command: set up, serve, work, relay, and try messages from a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import click
+from sqlalchemy import select
+
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.logs import configure_logging
+from gateway.runtime import QUEUE_NAME, Runtime
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    rt = Runtime(_settings())
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Disaster SMS & USSD gateway for one kabupaten.
+
+    Configuration comes from environment variables (see README): DATABASE_URL, REDIS_URL, SMS_BACKEND,
+    WEBHOOK_SECRET, GATEWAY_REGION, DEFAULT_LANGUAGE and others. With none set it runs on SQLite under
+    var/, writes sent SMS to var/sent_sms.jsonl and runs jobs in-process.
+    """
+    configure_logging()
+
+
+@cli.command()
+def init() -> None:
+    """Create the database (or bring it up to date) and the var/ folder."""
+    with _runtime() as rt:
+        rt.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        rt.db.upgrade()
+        click.echo(f"database ready: {_safe_url(rt.settings.database_url)}")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    with _runtime() as rt:
+        rt.db.upgrade()
+        click.echo("schema up to date")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Run the web app with an in-process relay (development and small sites; production: see Procfile).
+
+    Without Redis the relay runs jobs here; with REDIS_URL set it hands them to Redis for `gateway worker`.
+    """
+    from werkzeug.serving import run_simple
+
+    from gateway import create_app
+    from gateway.outbox import Relay
+    from workers.tasks import bind, execute
+
+    settings = _settings()
+    app = create_app(settings)
+    rt: Runtime = app.extensions["gateway"]
+    rt.db.upgrade()
+    bind(rt)
+    # The app's relay gets the inline runner, so the webhook's hand-off wakes this thread instead of waiting.
+    relay: Relay = app.extensions["gateway_relay"]
+    relay.run_inline = None
+    background = Relay(rt, run_inline=execute)
+    background.wake = relay.wake
+    stop = threading.Event()
+    threading.Thread(target=background.run_forever, args=(stop,), name="relay", daemon=True).start()
+
+    base = f"http://{host}:{port}"
+    secret = settings.webhook_secret
+    click.echo(f"gateway on {base}  database: {_safe_url(settings.database_url)}  SMS backend: {settings.sms_backend}")
+    if settings.sms_backend == "file":
+        click.echo(f"sent SMS are written to {settings.sms_file_path}")
+    click.echo("jobs: " + ("handed to Redis; run `gateway worker` beside this" if rt.queue else "run in this process"))
+    click.echo("callback URLs for Africa's Talking (keep the secret private):")
+    for name in ("sms", "delivery"):
+        click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
+    click.echo(f"  health    {base}/healthz")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+        relay.wake.set()
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for the gateway's queue (needs REDIS_URL)."""
+    from rq import SimpleWorker
+
+    from gateway.sms import ProviderError
+    from workers.tasks import bind
+
+    with _runtime() as rt:
+        if rt.queue is None or rt.redis is None:
+            raise click.ClickException(
+                "gateway worker needs REDIS_URL; without Redis, `gateway serve` or `gateway relay` run the jobs"
+            )
+        try:
+            rt.provider  # noqa: B018 - fail now, with a clear message, not on the first SMS
+        except ProviderError as error:
+            raise click.ClickException(str(error)) from None
+        bind(rt)
+        # SimpleWorker runs jobs in this process: no fork per job, and the database pool is reused.
+        SimpleWorker([rt.queue], connection=rt.redis).work(burst=burst, with_scheduler=False)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Hand over what is due now, then exit.")
+def relay(once: bool) -> None:
+    """Move committed jobs from the outbox into Redis, or run them here while Redis is absent or down."""
+    from gateway.outbox import Relay
+    from workers.tasks import bind, execute
+
+    with _runtime() as rt:
+        bind(rt)
+        r = Relay(rt, run_inline=execute)
+        if once:
+            click.echo(f"handed over {r.tick()} job(s)")
+            return
+        click.echo(f"relay running (queue {QUEUE_NAME!r} {'on Redis' if rt.queue else 'in-process'}); Ctrl-C stops")
+        with suppress(KeyboardInterrupt):
+            r.run_forever(threading.Event())
+
+
+@cli.group()
+def simulate() -> None:
+    """Send a message through the real webhook, as the aggregator would, and print the replies."""
+
+
+@simulate.command("sms")
+@click.option("--from", "sender", required=True, help="Sender's phone, e.g. 081234567890.")
+@click.option("--to", "shortcode", default="98123", show_default=True, help="Our short code or number.")
+@click.option("--url", help="Post to a running gateway (e.g. http://127.0.0.1:8000) instead of in-process.")
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for the replies.")
+@click.argument("text")
+def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, text: str) -> None:
+    """Post TEXT from --from to /webhooks/sms and print each reply SMS."""
+    from gateway import create_app
+    from gateway.models import InboundMessage, OutboundMessage
+    from gateway.outbox import Relay
+    from workers.tasks import bind, execute
+
+    settings = _settings()
+    provider_id = f"sim-{uuid.uuid4().hex[:16]}"
+    form = {"from": sender, "to": shortcode, "text": text, "id": provider_id,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}  # fmt: skip
+    app = create_app(settings)
+    rt: Runtime = app.extensions["gateway"]
+    rt.db.upgrade()
+    bind(rt)
+    if url:
+        import requests
+
+        response = requests.post(f"{url.rstrip('/')}/webhooks/sms", params={"secret": settings.webhook_secret},
+                                 data=form, timeout=10)  # fmt: skip
+        status, body = response.status_code, response.text
+    else:
+        app.extensions["gateway_relay"].run_inline = execute
+        result = app.test_client().post("/webhooks/sms", query_string={"secret": settings.webhook_secret}, data=form)
+        status, body = result.status_code, result.get_data(as_text=True)
+    click.echo(f"webhook answered {status}{': ' + body.strip() if body.strip() else ''}")
+    if status != 200:
+        sys.exit(1)
+
+    local = Relay(rt, run_inline=execute)
+    deadline = time.monotonic() + timeout
+    while True:
+        with rt.db.session() as session:
+            inbound_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_id == provider_id))
+            replies = session.scalars(
+                select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id).order_by(OutboundMessage.id)
+            ).all()
+        if replies and all(r.status != "queued" and r.status != "sending" for r in replies):
+            break
+        if time.monotonic() > deadline:
+            hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
+            click.echo(f"no reply sent within {timeout:.0f}s ({hint})", err=True)
+            break
+        if rt.usable_queue() is None:
+            local.tick()
+        time.sleep(0.2)
+    for reply in replies:
+        click.echo(f"reply to {reply.phone} [{reply.status}, {reply.segments} segment(s), {reply.encoding}]:")
+        click.echo(f"  {reply.text}")
+    rt.close()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message (the parse contract).")
+@click.argument("text", required=False)
+def parse(as_json: bool, text: str | None) -> None:
+    """Parse TEXT, or each line of standard input, as an SMS to this gateway's region."""
+    from gateway.parsers import load_region
+    from gateway.parsers import parse as parse_text
+
+    settings = _settings()
+    try:
+        region = load_region(settings.gateway_region)
+    except ValueError as error:
+        raise click.ClickException(f"GATEWAY_REGION: {error}") from None
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        result = parse_text(line, region)
+        contract = result.to_contract()
+        if as_json:
+            click.echo(json.dumps(contract, ensure_ascii=False))
+        else:
+            fields = ", ".join(f"{k}={v}" for k, v in contract.items() if v not in (None, [], ()))
+            click.echo(f"{line!r}: {fields}" + (f" (problem: {result.problem})" if result.problem else ""))
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name="gateway")

@@ -1,0 +1,40 @@
+"""Logging that never shows personal data or the webhook secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lokal.samaran.logging import SamaranFilter
+
+SECRET = re.compile(r"(secret=)[^&\s\"']+")
+
+
+class SecretFilter(logging.Filter):
+    """Blank the ``secret`` query parameter in request lines (werkzeug and gunicorn log URLs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "secret=" in message:
+            record.msg, record.args = SECRET.sub(r"\1***", message), None
+        return True
+
+
+def masking_filters() -> list[logging.Filter]:
+    """The filters every handler of ours carries: personal data masked (lokal-id Samaran), secrets blanked."""
+    return [SecretFilter(), SamaranFilter()]
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Give the root logger one masked stderr handler, once; mask any handler already there."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_gateway_masked", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._gateway_masked = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.setLevel(level)
+    for handler in root.handlers:
+        if not any(isinstance(f, SamaranFilter) for f in handler.filters):
+            for masking in masking_filters():
+                handler.addFilter(masking)

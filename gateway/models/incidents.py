@@ -1,0 +1,49 @@
+"""Incidents and the reports that make them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base, UTCDateTime, utcnow
+
+REF_OFFSET = 1000  # references start at 1001: short to type, never confused with counts like "25"
+
+
+class Incident(Base):
+    """Something that happened somewhere, with the counts and needs reported so far."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(12), unique=True)
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    village_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(15), default="reported")
+    households: Mapped[int | None] = mapped_column(Integer)
+    people: Mapped[int | None] = mapped_column(Integer)
+    houses: Mapped[int | None] = mapped_column(Integer)
+    needs: Mapped[str] = mapped_column(Text, default="")  # space-separated canonical needs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Report(Base):
+    """One resident's report, as parsed, linked to the incident it joined."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10), default="sms")
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    village_code: Mapped[str | None] = mapped_column(String(13))
+    households: Mapped[int | None] = mapped_column(Integer)
+    people: Mapped[int | None] = mapped_column(Integer)
+    houses: Mapped[int | None] = mapped_column(Integer)
+    needs: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

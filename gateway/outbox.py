@@ -1,0 +1,152 @@
+"""The outbox relay: moves committed jobs into RQ, or runs them in this process when Redis is absent.
+
+The webhook and the jobs write an OutboxJob row in the same transaction as the data it is about, commit,
+and then call ``Relay.hand_off`` with the new ids. When that hand-off cannot reach Redis, the row simply
+stays pending: the relay's ``tick`` finds it later, so nothing accepted is ever lost to a Redis outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import redis
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from gateway.db import utcnow
+from gateway.models import OutboxJob, OutboxStatus
+from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+RQ_ENTRY_POINT = "workers.tasks.run_outbox_job"
+HAND_OFF_GRACE = timedelta(seconds=10)  # leave fresh rows to the post-commit hand-off before sweeping them
+REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis lost it (it keeps nothing on disk)
+STALE_RUNNING = timedelta(minutes=10)  # a running row this old: its worker died; run it again
+BATCH = 200
+
+Runner = Callable[[Runtime, int], bool]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job asks of the outbox afterwards: run again at ``retry_at``, hand off ``follow_up`` jobs."""
+
+    retry_at: datetime | None = None
+    follow_up: tuple[int, ...] = ()
+
+
+def add_job(session: Session, kind: str, ref_id: int, available_at: datetime | None = None) -> OutboxJob:
+    """Add a job to the outbox in the caller's transaction; hand its id off after the commit."""
+    job = OutboxJob(kind=kind, ref_id=ref_id, available_at=available_at or utcnow())
+    session.add(job)
+    session.flush()
+    return job
+
+
+class Relay:
+    """Hands outbox rows to RQ, or, with ``run_inline`` and no Redis, runs them here."""
+
+    def __init__(self, runtime: Runtime, run_inline: Runner | None = None) -> None:
+        self.rt = runtime
+        self.run_inline = run_inline
+        self.wake = threading.Event()
+
+    def hand_off(self, job_ids: Sequence[int]) -> None:
+        """Right after a commit: enqueue these jobs, run them inline, or wake the relay thread."""
+        if not job_ids:
+            return
+        if self._enqueue(job_ids):
+            return
+        if self.run_inline is not None:
+            for job_id in job_ids:
+                self.run_inline(self.rt, job_id)
+        else:
+            self.wake.set()
+
+    def _enqueue(self, job_ids: Sequence[int]) -> bool:
+        queue = self.rt.usable_queue()
+        if queue is None:
+            return False
+        try:
+            with queue.connection.pipeline() as pipe:
+                for job_id in job_ids:
+                    queue.enqueue(RQ_ENTRY_POINT, job_id, job_id=f"outbox-{job_id}", pipeline=pipe,
+                                  result_ttl=0, failure_ttl=24 * 3600)  # fmt: skip
+                pipe.execute()
+        except redis.RedisError as error:
+            self.rt.redis_failed(error)
+            return False
+        return True
+
+    def tick(self) -> int:
+        """Hand every due row over once; return how many were handed."""
+        now = utcnow()
+        with self.rt.db.session() as session:
+            self._recover_stale(session, now)
+            due = [row.id for row in session.execute(self._due(now)).all()]
+        if not due:
+            return 0
+        if self._enqueue(due):
+            with self.rt.db.session() as session:
+                session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
+        elif self.run_inline is not None:
+            for job_id in due:
+                self.run_inline(self.rt, job_id)
+        else:
+            return 0
+        return len(due)
+
+    def _due(self, now: datetime) -> Select[tuple[int]]:
+        """Pending rows whose time has come, and that no live hand-off is looking after."""
+        due = select(OutboxJob.id).where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.available_at <= now)
+        if self.rt.usable_queue() is not None:
+            missed_hand_off = (
+                (OutboxJob.attempts == 0)
+                & OutboxJob.enqueued_at.is_(None)
+                & (OutboxJob.created_at <= now - HAND_OFF_GRACE)
+            )
+            retry_not_handed = (OutboxJob.attempts > 0) & or_(
+                OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at < OutboxJob.available_at
+            )
+            lost_by_redis = OutboxJob.enqueued_at <= now - REQUEUE_AFTER
+            due = due.where(or_(missed_hand_off, retry_not_handed, lost_by_redis))
+        # Without Redis every due row runs here at once: nothing else will.
+        return due.order_by(OutboxJob.id).limit(BATCH)
+
+    def _recover_stale(self, session: Session, now: datetime) -> None:
+        stale = session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.status == OutboxStatus.RUNNING, OutboxJob.started_at <= now - STALE_RUNNING)
+            .values(status=OutboxStatus.PENDING, available_at=now)
+        )
+        if stale.rowcount:  # type: ignore[attr-defined]
+            log.warning("put %d stale running outbox jobs back to pending", stale.rowcount)  # type: ignore[attr-defined]
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Tick until ``stop`` is set; sleep on the wake event between ticks."""
+        interval = self.rt.settings.relay_interval_seconds
+        while not stop.is_set():
+            try:
+                handed = self.tick()
+            except Exception:  # the loop must outlive a database hiccup; the rows stay pending
+                log.exception("relay tick failed; retrying in %.1fs", interval)
+                handed = 0
+            if handed < BATCH:
+                self.wake.wait(interval)
+                self.wake.clear()
+
+
+def backlog(session: Session) -> dict[str, float | int]:
+    """Pending outbox rows and the age of the oldest, for /healthz."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxJob.created_at)).where(OutboxJob.status == OutboxStatus.PENDING)
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # aggregates bypass the column type on some dialects
+        oldest = oldest.replace(tzinfo=UTC)
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": int(count), "oldest_pending_seconds": round(max(age, 0.0), 1)}

@@ -1,0 +1,54 @@
+"""Inbound HTTP surfaces, one blueprint each. Africa's Talking signs nothing, so URLs carry a shared secret."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+
+from flask import Response, current_app, request
+
+from gateway.outbox import Relay
+from gateway.runtime import Runtime
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def runtime() -> Runtime:
+    """The runtime create_app bound to this app."""
+    rt: Runtime = current_app.extensions["gateway"]
+    return rt
+
+
+def relay() -> Relay:
+    """The relay create_app bound to this app (hand-off after commit)."""
+    r: Relay = current_app.extensions["gateway_relay"]
+    return r
+
+
+def require_secret() -> Response | None:
+    """Refuse (403) a callback whose ``secret`` query parameter is missing or wrong; store nothing."""
+    given = request.args.get("secret", "")
+    if not hmac.compare_digest(given.encode(), runtime().settings.webhook_secret.encode()):
+        return Response("forbidden: wrong or missing secret\n", status=403, mimetype="text/plain")
+    return None
+
+
+def require_form(required: tuple[str, ...]) -> Response | None:
+    """Answer 400 with a reason when the body is not a form or lacks a required field."""
+    if request.mimetype not in FORM_TYPES:
+        return bad_request(f"expected a form-encoded body, got {request.mimetype or 'none'!r}")
+    missing = [name for name in required if name not in request.form]
+    if missing:
+        return bad_request(f"missing field(s): {', '.join(missing)}")
+    return None
+
+
+def bad_request(reason: str) -> Response:
+    return Response(f"bad request: {reason}\n", status=400, mimetype="text/plain")
+
+
+def parse_provider_date(raw: str) -> datetime:
+    """Read the aggregator's timestamp (``2026-11-23 10:21:36``, ISO 8601, ``Z`` or offset); naive means UTC."""
+    text = raw.strip().replace("Z", "+00:00")
+    value = datetime.fromisoformat(text)  # raises ValueError on anything else
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""SMS templates: ``<name>.<language>.txt``, ``$field`` placeholders, one GSM-7 message each."""

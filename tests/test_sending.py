@@ -1,0 +1,115 @@
+"""Outbound SMS through the file provider: rendered, sent once, with its lifecycle recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import time_machine
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from gateway.db import utcnow
+from gateway.models import OutboundMessage, OutboxJob
+from gateway.outbox import Relay
+from gateway.runtime import Runtime
+from gateway.sms.outgoing import queue_sms
+from tests.conftest import SECRET, relay_tick, run_worker
+from workers.tasks import execute
+
+PHONE = "+6281234567890"
+
+
+def queue_help(rt: Runtime, key: str = "test:1") -> int | None:
+    with rt.db.session() as session:
+        return queue_sms(session, rt.settings, phone=PHONE, template="help", language="id", key=key)
+
+
+def sent_lines(rt: Runtime) -> list[dict[str, object]]:
+    path = rt.settings.sms_file_path
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def outbound(rt: Runtime) -> OutboundMessage:
+    with rt.db.session() as session:
+        return session.scalars(select(OutboundMessage)).one()
+
+
+def test_it_writes_a_sent_sms_as_one_json_line(rt: Runtime) -> None:
+    job_id = queue_help(rt)
+    assert job_id is not None
+    Relay(rt).hand_off([job_id])
+    run_worker(rt)
+    [line] = sent_lines(rt)
+    assert set(line) == {"id", "to", "text", "segments", "encoding"}
+    assert line["to"] == PHONE and line["segments"] == 1 and line["encoding"] == "GSM-7"
+    assert str(line["text"]).startswith("Lapor bencana: LAPOR")
+    message = outbound(rt)
+    assert (message.status, message.attempts, message.provider_message_id) == ("sent", 1, line["id"])
+    assert message.provider == "file"
+
+
+def test_it_queues_a_message_once_per_idempotency_key(rt: Runtime) -> None:
+    assert queue_help(rt, key="reply:7") is not None
+    assert queue_help(rt, key="reply:7") is None
+    with rt.db.session() as session:
+        assert len(session.scalars(select(OutboundMessage)).all()) == 1
+
+
+def test_running_the_send_job_twice_sends_once(rt: Runtime) -> None:
+    job_id = queue_help(rt)
+    assert job_id is not None
+    assert execute(rt, job_id) is True
+    assert execute(rt, job_id) is False
+    with rt.db.session() as session:
+        session.get_one(OutboxJob, job_id).status = "pending"  # as if a relay handed it over again
+    assert execute(rt, job_id) is True
+    assert len(sent_lines(rt)) == 1
+
+
+def test_it_expires_a_message_not_sent_in_time(rt: Runtime) -> None:
+    job_id = queue_help(rt)
+    assert job_id is not None
+    with time_machine.travel(utcnow() + timedelta(seconds=rt.settings.sms_ttl_seconds + 1), tick=False):
+        execute(rt, job_id)
+    assert outbound(rt).status == "expired"
+    assert sent_lines(rt) == []
+
+
+def test_the_relay_sends_what_the_hand_off_missed(rt: Runtime) -> None:
+    job_id = queue_help(rt)  # committed, but never handed to Redis (as if the process died right there)
+    assert job_id is not None and relay_tick(rt) == 0  # young rows are left to their hand-off for a while
+    with time_machine.travel(utcnow() + timedelta(seconds=11), tick=False):
+        assert relay_tick(rt) == 1
+        run_worker(rt)
+    assert len(sent_lines(rt)) == 1
+
+
+def test_the_relay_hands_over_again_what_redis_lost(rt: Runtime) -> None:
+    job_id = queue_help(rt)
+    assert job_id is not None
+    with time_machine.travel(utcnow() + timedelta(seconds=11), tick=False):
+        assert relay_tick(rt) == 1
+    assert rt.redis is not None
+    rt.redis.flushdb()  # Redis restarted: it keeps nothing on disk
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False):
+        assert relay_tick(rt) == 1
+        run_worker(rt)
+    assert len(sent_lines(rt)) == 1
+
+
+def test_a_delivery_report_marks_the_message_delivered(client: FlaskClient, rt: Runtime) -> None:
+    job_id = queue_help(rt)
+    assert job_id is not None
+    execute(rt, job_id)
+    message_id = outbound(rt).provider_message_id
+    form = {"id": message_id, "status": "Success", "phoneNumber": PHONE, "networkCode": "51010",
+            "failureReason": "", "retryCount": "0"}  # fmt: skip
+    response = client.post("/webhooks/delivery", query_string={"secret": SECRET}, data=form)
+    assert response.status_code == 200
+    message = outbound(rt)
+    assert (message.status, message.delivery_status) == ("delivered", "Success")
+    assert message.delivered_at is not None
+    late = dict(form, status="Buffered")
+    assert client.post("/webhooks/delivery", query_string={"secret": SECRET}, data=late).status_code == 200
+    assert outbound(rt).status == "delivered"  # a late report never undoes a final state

@@ -1,0 +1,1 @@
+"""RQ job entry points: they take row ids, open a session, and call the domain code."""

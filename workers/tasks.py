@@ -1,0 +1,99 @@
+"""The one RQ entry point, and the table of outbox job kinds it runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from gateway.config import load_settings
+from gateway.db import utcnow
+from gateway.models import OutboxJob, OutboxStatus
+from gateway.outbox import Outcome, Relay
+from gateway.runtime import Runtime
+from gateway.sms.outgoing import SEND_JOB, deliver
+from workers.inbound import process_inbound
+
+log = logging.getLogger(__name__)
+
+PROCESS_INBOUND = "process_inbound"
+JOBS: dict[str, Callable[[Runtime, int], Outcome]] = {
+    PROCESS_INBOUND: process_inbound,
+    SEND_JOB: deliver,
+}
+MAX_JOB_ATTEMPTS = 8
+
+_runtime: Runtime | None = None
+
+
+def bind(runtime: Runtime) -> None:
+    """Give this process's RQ jobs the runtime to use (``gateway worker`` does this at start)."""
+    global _runtime
+    _runtime = runtime
+
+
+def current_runtime() -> Runtime:
+    """The bound runtime, or one built from the environment for a plain ``rq worker``."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(load_settings())
+    return _runtime
+
+
+def run_outbox_job(outbox_id: int) -> None:
+    """RQ entry point: run outbox job ``outbox_id``; a failure is recorded on the row, then raised to RQ."""
+    execute(current_runtime(), outbox_id, reraise=True)
+
+
+def execute(rt: Runtime, outbox_id: int, reraise: bool = False) -> bool:
+    """Claim the outbox row, run its job, record the outcome; False when someone else had it."""
+    now = utcnow()
+    with rt.db.session() as session:
+        claimed = session.execute(
+            update(OutboxJob)
+            .where(
+                OutboxJob.id == outbox_id,
+                OutboxJob.status == OutboxStatus.PENDING,
+                OutboxJob.available_at <= now,
+            )
+            .values(status=OutboxStatus.RUNNING, started_at=now, attempts=OutboxJob.attempts + 1)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        job = session.get_one(OutboxJob, outbox_id)
+        kind, ref_id, attempts = job.kind, job.ref_id, job.attempts
+
+    run = JOBS.get(kind)
+    try:
+        if run is None:
+            raise LookupError(f"unknown outbox job kind {kind!r}")
+        outcome = run(rt, ref_id)
+    except Exception as error:
+        _failed(rt, outbox_id, attempts, error)
+        if reraise:
+            raise
+        return True
+
+    values: dict[str, object] = {"status": OutboxStatus.DONE, "finished_at": utcnow(), "last_error": None}
+    if outcome.retry_at is not None:
+        values = {"status": OutboxStatus.PENDING, "available_at": outcome.retry_at}
+    with rt.db.session() as session:
+        session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
+    Relay(rt, run_inline=execute).hand_off(outcome.follow_up)
+    return True
+
+
+def _failed(rt: Runtime, outbox_id: int, attempts: int, error: Exception) -> None:
+    """Record a crashed job: back to pending with backoff, or failed for good after MAX_JOB_ATTEMPTS."""
+    give_up = attempts >= MAX_JOB_ATTEMPTS
+    values: dict[str, object] = {"last_error": f"{type(error).__name__}: {error}"[:1000]}
+    if give_up:
+        values.update(status=OutboxStatus.FAILED, finished_at=utcnow())
+    else:
+        values.update(status=OutboxStatus.PENDING, available_at=utcnow() + timedelta(seconds=15 * 2**attempts))
+    with rt.db.session() as session:
+        session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
+    log.error("outbox job %d failed on attempt %d (%s): %s", outbox_id, attempts,
+              "giving up" if give_up else "will retry", type(error).__name__, exc_info=error)  # fmt: skip
