@@ -34,6 +34,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler._gateway_masked = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for handler in root.handlers:
         if not any(isinstance(f, SamaranFilter) for f in handler.filters):
             for masking in masking_filters():
