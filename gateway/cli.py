@@ -92,11 +92,8 @@ def serve(host: str, port: int) -> None:
     rt: Runtime = app.extensions["gateway"]
     rt.db.upgrade()
     bind(rt)
-    # The app's relay gets the inline runner, so the webhook's hand-off wakes this thread instead of waiting.
-    relay: Relay = app.extensions["gateway_relay"]
-    relay.run_inline = None
     background = Relay(rt, run_inline=execute)
-    background.wake = relay.wake
+    background.wake = app.extensions["gateway_relay"].wake  # the webhook's hand-off wakes this thread
     stop = threading.Event()
     threading.Thread(target=background.run_forever, args=(stop,), name="relay", daemon=True).start()
 
@@ -114,7 +111,7 @@ def serve(host: str, port: int) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
-        relay.wake.set()
+        background.wake.set()
 
 
 @cli.command()

@@ -35,7 +35,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         root.addHandler(handler)
         root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    for handler in root.handlers:
-        if not any(isinstance(f, SamaranFilter) for f in handler.filters):
+    for existing in root.handlers:
+        if not any(isinstance(f, SamaranFilter) for f in existing.filters):
             for masking in masking_filters():
-                handler.addFilter(masking)
+                existing.addFilter(masking)

@@ -101,7 +101,7 @@ class Relay:
             return 0
         return len(due)
 
-    def _due(self, now: datetime) -> Select[tuple[int]]:
+    def _due(self, now: datetime) -> Select[int]:
         """Pending rows whose time has come, and that no live hand-off is looking after."""
         due = select(OutboxJob.id).where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.available_at <= now)
         if self.rt.usable_queue() is not None:

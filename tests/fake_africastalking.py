@@ -39,9 +39,14 @@ class FakeAfricasTalking:
             return self.http_errors.popleft(), "Service Unavailable"
         code = self.script.popleft() if self.script else 101
         number = form.get("to", "")
-        recipient: dict[str, object] = {"statusCode": code, "number": number, "status": STATUS_NAMES.get(code, "?"),
-                                        "cost": "IDR 350.0000" if code < 200 else "0",
-                                        "messageId": f"ATXid_{len(self.requests):06d}" if code < 200 else "None"}  # fmt: skip
+        accepted = code < 200
+        recipient: dict[str, object] = {
+            "statusCode": code,
+            "number": number,
+            "status": STATUS_NAMES.get(code, "?"),
+            "cost": "IDR 350.0000" if accepted else "0",
+            "messageId": f"ATXid_{len(self.requests):06d}" if accepted else "None",
+        }
         return 201, {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: IDR 350", "Recipients": [recipient]}}
 
 

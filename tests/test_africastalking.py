@@ -54,7 +54,10 @@ def test_it_sends_through_the_sdk_and_keeps_the_message_id(rt: Runtime, fake_at:
     assert request["message"].startswith("Report: REPORT <hazard>")
     sent = message(rt)
     assert (sent.status, sent.attempts, sent.provider, sent.provider_message_id) == (
-        "sent", 1, "africastalking", "ATXid_000001"
+        "sent",
+        1,
+        "africastalking",
+        "ATXid_000001",
     )
 
 

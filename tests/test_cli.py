@@ -1,0 +1,104 @@
+"""The gateway command as an operator uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select
+
+from gateway.cli import cli
+from gateway.config import load_settings
+from gateway.db import Database
+from gateway.models import InboundMessage
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"GATEWAY_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'g.db'}",
+            "REDIS_URL": "", "WEBHOOK_SECRET": ""}  # fmt: skip
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+def test_init_creates_the_database_and_the_secret(env: dict[str, str], tmp_path: Path) -> None:
+    result = run(env, "init")
+    assert result.exit_code == 0, result.output
+    assert "database ready: sqlite:///" in result.output
+    assert (tmp_path / "var" / "g.db").exists()
+    assert len((tmp_path / "var" / "webhook_secret").read_text().strip()) >= 16
+
+
+def test_simulate_sends_through_the_webhook_and_prints_the_reply(env: dict[str, str], tmp_path: Path) -> None:
+    result = run(env, "simulate", "sms", "--from", "081234567890", "LAPOR BANJIR SUKODONO 25 KK")
+    assert result.exit_code == 0, result.output
+    assert "webhook answered 200" in result.output
+    assert "reply to +6281234567890 [sent, 1 segment(s), GSM-7]:" in result.output
+    assert "No. laporan: 1001." in result.output
+    [line] = (tmp_path / "var" / "sent_sms.jsonl").read_text().splitlines()
+    assert json.loads(line)["to"] == "+6281234567890"
+
+
+def test_simulate_reports_a_bad_number_as_the_webhook_does(env: dict[str, str]) -> None:
+    result = CliRunner(env=env).invoke(cli, ["simulate", "sms", "--from", "12", "LAPOR"])
+    assert result.exit_code == 1
+    assert "webhook answered 400: bad request: 'from' is not a valid phone number" in result.output
+
+
+def test_parse_prints_the_contract_as_json(env: dict[str, str]) -> None:
+    result = run(env, "parse", "--json", "LAPOR BANJIR SUKODONO 25 KK")
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert list(parsed) == ["intent", "hazard", "village_code", "district_code", "candidates", "households",
+                            "people", "houses", "needs", "ref", "code"]  # fmt: skip
+    assert (parsed["intent"], parsed["hazard"], parsed["village_code"], parsed["households"]) == (
+        "report",
+        "flood",
+        "33.24.15.1002",
+        25,
+    )
+
+
+def test_parse_reads_one_message_per_line_of_standard_input(env: dict[str, str]) -> None:
+    result = run(env, "parse", "--json", stdin="OK 1042\nAMBIL k7-p2\nterima kasih\n")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["intent"] for line in lines][:2] == ["ack", "redeem"]
+    assert lines[0]["ref"] == "1042"
+    assert lines[2]["intent"] != "ack"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SMS_BACKEND", "pigeon"), ("DEFAULT_LANGUAGE", "fr"), ("GATEWAY_REGION", "Kendal"),
+     ("SMS_MAX_ATTEMPTS", "many"), ("DATABASE_URL", "mysql://x"), ("WEBHOOK_SECRET", "short")],
+)  # fmt: skip
+def test_a_bad_setting_stops_the_command_naming_the_variable(env: dict[str, str], name: str, value: str) -> None:
+    result = CliRunner(env={**env, name: value}).invoke(cli, ["init"])
+    assert result.exit_code != 0
+    assert name in result.output
+
+
+def test_the_worker_says_it_needs_redis(env: dict[str, str]) -> None:
+    result = CliRunner(env=env).invoke(cli, ["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "gateway worker needs REDIS_URL" in result.output
+
+
+def test_a_burst_worker_processes_what_the_webhook_queued(env: dict[str, str], tmp_path: Path, redis: object) -> None:
+    env = {**env, "REDIS_URL": REDIS_URL}
+    assert run(env, "init").exit_code == 0
+    result = run(env, "simulate", "sms", "--from", "081234567890", "--timeout", "0.3", "LAPOR BANJIR SUKODONO 25 KK")
+    assert "is `gateway worker` running?" in result.output
+    assert run(env, "worker", "--burst").exit_code == 0
+    assert run(env, "worker", "--burst").exit_code == 0
+    [line] = (tmp_path / "var" / "sent_sms.jsonl").read_text().splitlines()
+    assert "No. laporan: 1001." in json.loads(line)["text"]
+    database = Database(load_settings(env=env).database_url)
+    with database.session() as session:
+        assert session.scalars(select(InboundMessage.processed_at)).one() is not None
+    database.dispose()
