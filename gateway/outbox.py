@@ -86,12 +86,13 @@ class Relay:
     def tick(self) -> int:
         """Hand every due row over once; return how many were handed."""
         now = utcnow()
+        queue_up = self._redis_answers()
         with self.rt.db.session() as session:
             self._recover_stale(session, now)
-            due = [row.id for row in session.execute(self._due(now)).all()]
+            due = [row.id for row in session.execute(self._due(now, queue_up)).all()]
         if not due:
             return 0
-        if self._enqueue(due):
+        if queue_up and self._enqueue(due):
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
         elif self.run_inline is not None:
@@ -101,10 +102,22 @@ class Relay:
             return 0
         return len(due)
 
-    def _due(self, now: datetime) -> Select[int]:
+    def _redis_answers(self) -> bool:
+        """Ask Redis once per tick, so a relay that just started knows whether to run jobs itself."""
+        queue = self.rt.usable_queue()
+        if queue is None:
+            return False
+        try:
+            queue.connection.ping()
+        except redis.RedisError as error:
+            self.rt.redis_failed(error)
+            return False
+        return True
+
+    def _due(self, now: datetime, queue_up: bool) -> Select[int]:
         """Pending rows whose time has come, and that no live hand-off is looking after."""
         due = select(OutboxJob.id).where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.available_at <= now)
-        if self.rt.usable_queue() is not None:
+        if queue_up:
             missed_hand_off = (
                 (OutboxJob.attempts == 0)
                 & OutboxJob.enqueued_at.is_(None)

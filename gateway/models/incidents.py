@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UTCDateTime, utcnow
@@ -13,7 +13,13 @@ REF_OFFSET = 1000  # references start at 1001: short to type, never confused wit
 
 
 class Incident(Base):
-    """Something that happened somewhere, with the counts and needs reported so far."""
+    """Something that happened somewhere, with the counts and needs reported so far.
+
+    Status::
+
+        reported ──OK──▶ acknowledged ──▶ responding ──SELESAI──▶ resolved
+            └───────────────TOLAK (a false report)──────────────▶ rejected
+    """
 
     __tablename__ = "incidents"
 
@@ -47,3 +53,39 @@ class Report(Base):
     houses: Mapped[int | None] = mapped_column(Integer)
     needs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Dispatch(Base):
+    """One agency asked to act on one incident; unacknowledged, it escalates level by level."""
+
+    __tablename__ = "dispatches"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "agency"),
+        Index("ix_dispatches_escalation", "acknowledged_at", "next_escalation_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    agency: Mapped[str] = mapped_column(String(20))
+    task: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IncidentEvent(Base):
+    """The audit trail: who changed what on an incident, when, and through which channel."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))  # sms | ussd | cli | system
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
