@@ -1,0 +1,181 @@
+"""Commands: the keyword that opens a message, and the argument each command takes."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from lokal import is_valid_nik
+
+from gateway.parsers.result import Intent, Language, ParseResult, Problem
+from gateway.parsers.tokens import Tokens
+
+# First word of a message → what it asks for and the language the keyword is in (None: both use it).
+KEYWORDS: dict[str, tuple[Intent, Language | None]] = {
+    "lapor": ("report", "id"),
+    "lpr": ("report", "id"),
+    "laporan": ("report", "id"),
+    "lapur": ("report", "id"),
+    "report": ("report", "en"),
+    "ok": ("ack", None),
+    "oke": ("ack", None),
+    "okay": ("ack", "en"),
+    "terima": ("ack", "id"),
+    "siap": ("ack", "id"),
+    "ack": ("ack", "en"),
+    "selesai": ("resolve", "id"),
+    "done": ("resolve", "en"),
+    "tolak": ("reject", "id"),
+    "reject": ("reject", "en"),
+    "ambil": ("redeem", "id"),
+    "tebus": ("redeem", "id"),
+    "redeem": ("redeem", "en"),
+    "cek": ("status", "id"),
+    "check": ("status", "en"),
+    "status": ("status", None),
+    "daftar": ("register", "id"),
+    "register": ("register", "en"),
+    "stop": ("stop", None),
+    "berhenti": ("stop", "id"),
+    "unreg": ("stop", None),
+    "mulai": ("start", "id"),
+    "start": ("start", "en"),
+    "info": ("help", None),
+    "help": ("help", "en"),
+    "bantuan": ("help", "id"),
+    "menu": ("help", None),
+    "bahasa": ("language", "id"),
+    "language": ("language", "en"),
+    "lang": ("language", "en"),
+}
+
+# `terima kasih` thanks someone; it acknowledges no alert.
+COURTESIES: dict[str, frozenset[str]] = {"terima": frozenset({"kasih", "kasi", "ksh", "kasihh"})}
+
+# A report keyword may come after a word or two: `tolong lapor banjir ...`.
+REPORT_KEYWORD_REACH = 3
+
+LANGUAGE_NAMES: dict[str, Language] = {
+    "id": "id",
+    "ind": "id",
+    "indo": "id",
+    "indonesia": "id",
+    "indonesian": "id",
+    "bahasa": "id",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "inggris": "en",
+}
+
+NIK_DIGITS = 16
+MAX_REF_LENGTH = 12
+MAX_CODE_LENGTH = 12
+_REF_SEPARATORS = re.compile(r"[\s#*,.;:]+")
+_CODE_SEPARATORS = re.compile(r"[\s#*,;:]+")
+_DIGIT_RUN = re.compile(r"\d(?:[\d .\-]*\d)?")  # `3324 0155 0895 0001` is one number typed in groups
+MIN_KK_DIGITS = 10  # a shorter number after the NIK is something else (`rt 3`), not a mistyped KK
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_NOT_DIGIT = re.compile(r"\D")
+_REF_LOOKAHEAD = 3  # `selesai no. 88`: the reference may follow a word or two
+
+
+class Keyword(NamedTuple):
+    """A command keyword found in a message: what it asks for, its language, and its token position."""
+
+    intent: Intent
+    language: Language | None
+    position: int
+
+
+def keyword_of(tokens: Tokens) -> Keyword | None:
+    """Return the command a message opens with, a report keyword among its first words, or None."""
+    words = tokens.words
+    if not words:
+        return None
+    found = KEYWORDS.get(words[0])
+    if found is not None:
+        if len(words) > 1 and words[1] in COURTESIES.get(words[0], ()):
+            return None
+        return Keyword(*found, 0)
+    for index in range(1, min(REPORT_KEYWORD_REACH, len(words))):
+        found = KEYWORDS.get(words[index])
+        if found is not None and found[0] == "report":
+            return Keyword(*found, index)
+    return None
+
+
+def read_command(intent: Intent, tokens: Tokens, detected: Language | None) -> ParseResult:
+    """Read the argument of a command that is not a report."""
+    rest = tokens.after(0)
+    if intent in ("ack", "resolve", "reject"):
+        ref = read_ref(rest)
+        return ParseResult(intent, ref=ref, problem=None if ref else "missing_ref", detected_language=detected)
+    if intent == "redeem":
+        code = read_code(rest)
+        return ParseResult(intent, code=code, problem=None if code else "missing_code", detected_language=detected)
+    if intent == "register":
+        return read_registration(rest, detected)
+    if intent == "language":
+        language = LANGUAGE_NAMES.get(tokens.words[1]) if len(tokens.words) > 1 else None
+        problem: Problem | None = None if language else "missing_language"
+        return ParseResult(intent, language=language, problem=problem, detected_language=detected)
+    return ParseResult(intent, detected_language=detected)
+
+
+def read_ref(rest: str) -> str | None:
+    """Return an incident reference (letters and digits, with at least one digit), upper-case."""
+    for chunk in _REF_SEPARATORS.split(rest.strip())[:_REF_LOOKAHEAD]:
+        ref = _NOT_ALNUM.sub("", chunk).upper()
+        if ref and len(ref) <= MAX_REF_LENGTH and any(char.isdigit() for char in ref):
+            return ref
+    return None
+
+
+def read_code(rest: str) -> str | None:
+    """Return a pickup code with its separators removed (`7kq-4m2` → `7KQ4M2`), upper-case."""
+    chunks = [_NOT_ALNUM.sub("", chunk) for chunk in _CODE_SEPARATORS.split(rest.strip())]
+    chunks = [chunk for chunk in chunks if chunk]
+    if not chunks:
+        return None
+    first = chunks[0]
+    # A code has a digit or is typed in capitals: `AMBIL beras` names no code.
+    if not (any(char.isdigit() for char in first) or (first.isupper() and len(first) >= 4)):
+        return None
+    code = first
+    for chunk in chunks[1:]:  # `AMBIL 7KQ 4M2`: a code typed in groups
+        if len(chunk) > 4 or not any(char.isdigit() for char in chunk) or len(code + chunk) > MAX_CODE_LENGTH:
+            break
+        code += chunk
+    return code.upper()[:MAX_CODE_LENGTH]
+
+
+def _split_at_kk_separator(rest: str) -> tuple[str, str | None]:
+    """Split `<NIK>#<KK>` into the NIK part and the KK part (None when no `#` or `*` is typed)."""
+    for separator in "#*":
+        if separator in rest:
+            nik_part, kk_part = rest.split(separator, 1)
+            return nik_part, kk_part
+    return rest, None
+
+
+def read_registration(rest: str, detected: Language | None) -> ParseResult:
+    """Read `DAFTAR <NIK>[#<KK>]`: two 16-digit numbers, the NIK checked against its own structure."""
+    nik_part, kk_part = _split_at_kk_separator(rest.lstrip(" #*.,;:"))
+    numbers = [_NOT_DIGIT.sub("", run) for run in _DIGIT_RUN.findall(nik_part)]
+    if numbers and len(numbers[0]) == 2 * NIK_DIGITS:  # `DAFTAR <NIK> <KK>` with a space
+        numbers[:1] = [numbers[0][:NIK_DIGITS], numbers[0][NIK_DIGITS:]]
+    nik = numbers[0] if numbers and len(numbers[0]) == NIK_DIGITS else None
+    if kk_part is not None:
+        kk_run = _DIGIT_RUN.search(kk_part)
+        kk_typed = _NOT_DIGIT.sub("", kk_run.group()) if kk_run else None
+    else:
+        kk_typed = next((number for number in numbers[1:] if len(number) >= MIN_KK_DIGITS), None)
+    kk = kk_typed if kk_typed and len(kk_typed) == NIK_DIGITS else None
+    nik_valid = nik is not None and bool(is_valid_nik(nik))
+    problem: Problem | None = None
+    if not nik_valid:
+        problem = "invalid_nik"
+    elif kk_typed is not None and kk is None:
+        problem = "invalid_kk"
+    return ParseResult("register", nik=nik, kk=kk, nik_valid=nik_valid, problem=problem, detected_language=detected)

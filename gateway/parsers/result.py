@@ -1,0 +1,127 @@
+"""The parse result: the contract fields every consumer reads, plus what replies need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Intent = Literal[
+    "report",
+    "ack",
+    "resolve",
+    "reject",
+    "redeem",
+    "status",
+    "register",
+    "stop",
+    "start",
+    "help",
+    "language",
+    "unknown",
+]
+
+Hazard = Literal[
+    "flood",
+    "flash_flood",
+    "tidal_flood",
+    "landslide",
+    "earthquake",
+    "tsunami",
+    "eruption",
+    "extreme_weather",
+    "drought",
+    "wildfire",
+    "fire",
+    "abrasion",
+    "other",
+]
+
+Need = Literal[
+    "food",
+    "water",
+    "blankets",
+    "tarpaulin",
+    "mats",
+    "clothing",
+    "medicine",
+    "shelter",
+    "evacuation",
+    "baby",
+    "hygiene",
+    "kitchen",
+]
+
+Language = Literal["id", "en"]
+
+# Why a message could not be acted on as it stands; the reply templates are keyed on these.
+Problem = Literal[
+    # reports, in the order they are reported (the first that applies wins)
+    "ambiguous_place",  # several desa match; `candidates` lists them
+    "unknown_place",  # a place-like word matched nothing; `place_text` holds it
+    "no_place",  # no desa named (a kecamatan alone sets `district_code`)
+    "no_hazard",  # the place is known but not what happened
+    # commands missing or mangling their argument
+    "missing_ref",
+    "missing_code",
+    "invalid_nik",
+    "invalid_kk",
+    "missing_language",
+    # neither a command nor a report
+    "unreadable",
+]
+
+ContractValue = str | int | list[str] | None
+
+CONTRACT_KEYS: tuple[str, ...] = (
+    "intent",
+    "hazard",
+    "village_code",
+    "district_code",
+    "candidates",
+    "households",
+    "people",
+    "houses",
+    "needs",
+    "ref",
+    "code",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What one SMS says: the `gateway parse --json` contract and the details replies need."""
+
+    intent: Intent
+    hazard: Hazard | None = None
+    village_code: str | None = None
+    district_code: str | None = None
+    candidates: tuple[str, ...] = ()
+    households: int | None = None
+    people: int | None = None
+    houses: int | None = None
+    needs: tuple[Need, ...] = ()
+    ref: str | None = None
+    code: str | None = None
+    nik: str | None = None
+    kk: str | None = None
+    nik_valid: bool = False
+    language: Language | None = None
+    problem: Problem | None = None
+    place_text: str | None = None
+    detected_language: Language | None = None
+
+    def to_contract(self) -> dict[str, ContractValue]:
+        """Return the contract keys, in contract order, as JSON-ready values."""
+        return {
+            "intent": self.intent,
+            "hazard": self.hazard,
+            "village_code": self.village_code,
+            "district_code": self.district_code,
+            "candidates": list(self.candidates),
+            "households": self.households,
+            "people": self.people,
+            "houses": self.houses,
+            "needs": list(self.needs),
+            "ref": self.ref,
+            "code": self.code,
+        }
