@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -32,6 +33,16 @@ def _runtime() -> Iterator[Runtime]:
         yield rt
     finally:
         rt.close()
+
+
+def _check_rules(rt: Runtime) -> None:
+    """Load the routing rules now, so a bad rules file stops the start with its problems listed."""
+    from gateway.routing import RulesError
+
+    try:
+        rt.rules  # noqa: B018
+    except RulesError as error:
+        raise click.ClickException(f"routing rules: {error}") from None
 
 
 def _safe_url(url: str) -> str:
@@ -85,14 +96,15 @@ def serve(host: str, port: int) -> None:
 
     from gateway import create_app
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute
+    from workers.tasks import bind, execute, run_escalations
 
     settings = _settings()
     app = create_app(settings)
     rt: Runtime = app.extensions["gateway"]
+    _check_rules(rt)
     rt.db.upgrade()
     bind(rt)
-    background = Relay(rt, run_inline=execute)
+    background = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt)])
     background.wake = app.extensions["gateway_relay"].wake  # the webhook's hand-off wakes this thread
     stop = threading.Event()
     threading.Thread(target=background.run_forever, args=(stop,), name="relay", daemon=True).start()
@@ -142,17 +154,51 @@ def worker(burst: bool) -> None:
 def relay(once: bool) -> None:
     """Move committed jobs from the outbox into Redis, or run them here while Redis is absent or down."""
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute
+    from workers.tasks import bind, execute, run_escalations
 
     with _runtime() as rt:
+        _check_rules(rt)
         bind(rt)
-        r = Relay(rt, run_inline=execute)
+        r = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt)])
         if once:
-            click.echo(f"handed over {r.tick()} job(s)")
+            escalated = run_escalations(rt)
+            click.echo(f"handed over {r.tick()} job(s); {escalated} escalation SMS queued")
             return
         click.echo(f"relay running (queue {QUEUE_NAME!r} {'on Redis' if rt.queue else 'in-process'}); Ctrl-C stops")
         with suppress(KeyboardInterrupt):
             r.run_forever(threading.Event())
+
+
+@cli.group("import")
+def import_() -> None:
+    """Import rosters and registries from CSV files."""
+
+
+@import_.command("officers")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_officers(csv_file: Path) -> None:
+    """Import officers from CSV_FILE with columns name,phone,agency,role,districts.
+
+    role is officer or supervisor; districts lists kecamatan codes separated by spaces (empty: the whole
+    kabupaten); agency is one of the routing file's agency codes, or the coordinator desk's code. Officers are
+    matched by phone and agency: new ones are added, known ones updated. If any row is bad, nothing is imported
+    and every bad row is listed by its line number.
+    """
+    from gateway.officers import apply_roster, read_roster
+
+    with _runtime() as rt:
+        _check_rules(rt)
+        agencies = [*rt.rules.agencies, rt.rules.coordinator.code]
+        text = csv_file.read_text(encoding="utf-8-sig")
+        districts = {code for code, _ in rt.region.districts()}
+        rows, errors = read_roster(text, agencies, districts.__contains__)
+        if errors:
+            for error in errors:
+                click.echo(f"{csv_file}: {error}", err=True)
+            raise click.ClickException(f"{len(errors)} bad row(s); nothing was imported")
+        with rt.db.session() as session:
+            summary = apply_roster(session, rows)
+        click.echo(f"officers: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged")
 
 
 @cli.group()

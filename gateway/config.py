@@ -40,6 +40,8 @@ class Settings:
     sms_max_attempts: int = 6
     sms_ttl_seconds: int = 24 * 3600
     relay_interval_seconds: float = 1.0
+    routing_agencies_file: Path | None = None
+    routing_rules_file: Path | None = None
 
     @property
     def redis_configured(self) -> bool:
@@ -86,6 +88,17 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def env_path(env: Mapping[str, str], name: str) -> Path | None:
+    """Read the path of a file that must exist; unset means None."""
+    raw = env_str(env, name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name} names {raw!r}, which is not a file")
+    return path
+
+
 def env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
     """Read one of ``choices``, case-insensitive."""
     value = env_str(env, name, default).lower()
@@ -114,6 +127,8 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         sms_max_attempts=env_int(env, "SMS_MAX_ATTEMPTS", 6, minimum=1),
         sms_ttl_seconds=env_int(env, "SMS_TTL_SECONDS", 24 * 3600, minimum=60),
         relay_interval_seconds=env_float(env, "RELAY_INTERVAL_SECONDS", 1.0),
+        routing_agencies_file=env_path(env, "ROUTING_AGENCIES_FILE"),
+        routing_rules_file=env_path(env, "ROUTING_RULES_FILE"),
     )
     if overrides:
         known = {f.name for f in fields(Settings)}

@@ -1,17 +1,23 @@
-"""Incidents from reports: where a parsed report becomes an incident with a reference people can type."""
+"""Incidents from reports: clustering into one incident per hazard and desa, references, the audit trail."""
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
-from gateway.models import InboundMessage, Incident, Report
+from gateway.models import InboundMessage, Incident, IncidentEvent, Report
 from gateway.models.incidents import REF_OFFSET
+from gateway.routing import IncidentFacts, Rules, merge_reports
 
 if TYPE_CHECKING:
-    from gateway.parsers import ParseResult
+    from gateway.parsers import ParseResult, Region
+
+CLOSED = ("resolved", "rejected")
 
 HAZARD_LABELS: dict[str, tuple[str, str]] = {
     "flood": ("banjir", "flood"),
@@ -28,6 +34,20 @@ HAZARD_LABELS: dict[str, tuple[str, str]] = {
     "abrasion": ("abrasi", "coastal erosion"),
     "other": ("bencana", "disaster"),
 }
+NEED_LABELS: dict[str, tuple[str, str]] = {
+    "food": ("makanan", "food"),
+    "water": ("air bersih", "water"),
+    "blankets": ("selimut", "blankets"),
+    "tarpaulin": ("terpal", "tarpaulins"),
+    "mats": ("tikar", "mats"),
+    "clothing": ("pakaian", "clothing"),
+    "medicine": ("obat", "medicine"),
+    "shelter": ("tenda", "shelter"),
+    "evacuation": ("evakuasi", "evacuation"),
+    "baby": ("perlengkapan bayi", "baby supplies"),
+    "hygiene": ("kebersihan", "hygiene kits"),
+    "kitchen": ("dapur umum", "public kitchen"),
+}
 
 
 def hazard_label(hazard: str | None, language: str) -> str:
@@ -36,23 +56,128 @@ def hazard_label(hazard: str | None, language: str) -> str:
     return labels[1] if language == "en" else labels[0]
 
 
-def record_report(session: Session, inbound: InboundMessage, result: ParseResult, channel: str = "sms") -> Incident:
-    """Store a complete report and the incident it opens; return the incident, its ``ref`` set."""
-    now = utcnow()
-    needs = " ".join(result.needs)
-    incident = Incident(
-        hazard=result.hazard, village_code=result.village_code, district_code=result.district_code,
-        status="reported", households=result.households, people=result.people, houses=result.houses,
-        needs=needs, created_at=now, updated_at=now,
+def facts_summary(incident: Incident, language: str) -> str:
+    """``25 KK, 80 jiwa, 10 rumah. Butuh: makanan, selimut.`` — only what is known."""
+    en = language == "en"
+    counts = [
+        f"{value} {unit}"
+        for value, unit in (
+            (incident.households, "KK"),
+            (incident.people, "people" if en else "jiwa"),
+            (incident.houses, "houses" if en else "rumah"),
+        )
+        if value is not None
+    ]
+    parts = [", ".join(counts) + "."] if counts else []
+    needs = [NEED_LABELS[n][1 if en else 0] for n in incident.needs.split() if n in NEED_LABELS]
+    if needs:
+        parts.append(("Needs: " if en else "Butuh: ") + ", ".join(needs) + ".")
+    return " ".join(parts)
+
+
+def place_name(region: Region, village_code: str | None) -> str:
+    """``Sukodono, Kec. Kendal``, or the bare code when the region does not know it."""
+    if not village_code:
+        return ""
+    try:
+        return f"{region.village_name(village_code)}, Kec. {region.district_name(region.district_of(village_code))}"
+    except KeyError:  # an incident recorded under another GATEWAY_REGION
+        return village_code
+
+
+def facts_of(incident: Incident) -> IncidentFacts:
+    """What routing needs to know about an incident."""
+    return IncidentFacts(
+        hazard=incident.hazard, village_code=incident.village_code, district_code=incident.district_code,
+        households=incident.households, people=incident.people, houses=incident.houses,
+        needs=tuple(incident.needs.split()),
     )  # fmt: skip
-    session.add(incident)
-    session.flush()
-    incident.ref = str(REF_OFFSET + incident.id)
+
+
+def log_event(
+    session: Session,
+    incident_id: int,
+    action: str,
+    channel: str,
+    detail: str = "",
+    officer_id: int | None = None,
+    phone: str | None = None,
+) -> None:
+    """Add one line to the incident's audit trail."""
+    session.add(IncidentEvent(incident_id=incident_id, at=utcnow(), action=action, channel=channel,
+                              detail=detail, officer_id=officer_id, phone=phone))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recorded:
+    incident: Incident
+    created: bool
+
+
+def record_report(
+    session: Session, inbound: InboundMessage, result: ParseResult, rules: Rules, channel: str = "sms"
+) -> Recorded:
+    """Store a complete report: join the open incident of the same hazard and desa within the window, or open one."""
+    now = utcnow()
+    new = IncidentFacts(
+        hazard=result.hazard, village_code=result.village_code, district_code=result.district_code,
+        households=result.households, people=result.people, houses=result.houses, needs=tuple(result.needs),
+    )  # fmt: skip
+    _lock_cluster(session, f"{new.hazard}|{new.village_code}")
+    incident = session.scalars(
+        select(Incident)
+        .where(
+            Incident.hazard == new.hazard,
+            Incident.village_code == new.village_code,
+            Incident.status.not_in(CLOSED),
+            Incident.last_report_at >= now - rules.cluster_window,
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    ).first()
+    created = incident is None
+    if incident is None:
+        incident = Incident(
+            hazard=new.hazard, village_code=new.village_code, district_code=new.kecamatan, status="reported",
+            households=new.households, people=new.people, houses=new.houses, needs=" ".join(new.needs),
+            created_at=now, updated_at=now, last_report_at=now,
+        )  # fmt: skip
+        session.add(incident)
+        session.flush()
+        incident.ref = str(REF_OFFSET + incident.id)
+        log_event(session, incident.id, "created", channel, phone=inbound.phone)
+    else:
+        merged = merge_reports(facts_of(incident), new)
+        incident.households, incident.people, incident.houses = merged.households, merged.people, merged.houses
+        incident.needs = " ".join(merged.needs)
+        incident.updated_at = incident.last_report_at = now
+        log_event(session, incident.id, "report_joined", channel, phone=inbound.phone)
     session.add(
         Report(
-            inbound_id=inbound.id, incident_id=incident.id, channel=channel, hazard=result.hazard,
-            village_code=result.village_code, households=result.households, people=result.people,
-            houses=result.houses, needs=needs, created_at=now,
+            inbound_id=inbound.id, incident_id=incident.id, channel=channel, hazard=new.hazard,
+            village_code=new.village_code, households=new.households, people=new.people, houses=new.houses,
+            needs=" ".join(new.needs), created_at=now,
         )
     )  # fmt: skip
-    return incident
+    return Recorded(incident, created)
+
+
+def _lock_cluster(session: Session, key: str) -> None:
+    """Serialise reports for one hazard and desa, so two workers cannot open two incidents for them.
+
+    SQLite transactions already take the write lock up front (BEGIN IMMEDIATE); PostgreSQL takes an advisory
+    lock held until the transaction ends.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(key.encode())})
+
+
+def reporter_phones(session: Session, incident_id: int) -> list[str]:
+    """Every distinct phone that reported this incident, in the order they reported."""
+    phones = session.scalars(
+        select(InboundMessage.phone)
+        .join(Report, Report.inbound_id == InboundMessage.id)
+        .where(Report.incident_id == incident_id)
+        .order_by(Report.id)
+    )
+    return list(dict.fromkeys(phones))

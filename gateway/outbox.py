@@ -51,9 +51,12 @@ def add_job(session: Session, kind: str, ref_id: int, available_at: datetime | N
 class Relay:
     """Hands outbox rows to RQ, or, with ``run_inline`` and no Redis, runs them here."""
 
-    def __init__(self, runtime: Runtime, run_inline: Runner | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, run_inline: Runner | None = None, periodic: Sequence[Callable[[], object]] = ()
+    ) -> None:
         self.rt = runtime
         self.run_inline = run_inline
+        self.periodic = tuple(periodic)  # run on every tick, e.g. escalation of unanswered alerts
         self.wake = threading.Event()
 
     def hand_off(self, job_ids: Sequence[int]) -> None:
@@ -145,6 +148,8 @@ class Relay:
         interval = self.rt.settings.relay_interval_seconds
         while not stop.is_set():
             try:
+                for step in self.periodic:
+                    step()
                 handed = self.tick()
             except Exception:  # the loop must outlive a database hiccup; the rows stay pending
                 log.exception("relay tick failed; retrying in %.1fs", interval)

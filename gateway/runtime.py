@@ -16,6 +16,7 @@ from gateway.sms import Provider, make_provider
 
 if TYPE_CHECKING:
     from gateway.parsers import Region
+    from gateway.routing import Rules
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ class Runtime:
         from gateway.parsers import load_region
 
         return load_region(self.settings.gateway_region)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """The routing rules: the shipped defaults, or the district's files named in the settings."""
+        from gateway.routing import load_rules
+
+        return load_rules(self.settings.routing_agencies_file, self.settings.routing_rules_file)
 
     def usable_queue(self) -> Queue | None:
         """The RQ queue, unless Redis is not configured or failed in the last few seconds."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,3 +151,28 @@ def sms_form(**fields: str) -> dict[str, str]:
 
 def post_sms(client: FlaskClient, secret: str = SECRET, **fields: str) -> Any:
     return client.post("/webhooks/sms", query_string={"secret": secret}, data=sms_form(**fields))
+
+
+def sent_sms(rt: Runtime) -> list[dict[str, Any]]:
+    """Every SMS the file provider wrote, oldest first."""
+    path = rt.settings.sms_file_path
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def sms_to(rt: Runtime, phone: str) -> list[str]:
+    """The texts sent to ``phone`` (E.164), oldest first."""
+    return [str(line["text"]) for line in sent_sms(rt) if line["to"] == phone]
+
+
+_provider_ids = iter(range(1, 1_000_000))
+
+
+def exchange(client: FlaskClient, rt: Runtime, text: str, sender: str = "081234567890") -> str:
+    """Text ``text`` from ``sender`` through the webhook, run the workers, and return the reply it got."""
+    response = post_sms(client, text=text, id=f"ATXid_{next(_provider_ids)}", **{"from": sender})
+    assert response.status_code == 200
+    run_worker(rt)  # process the message; it queues the reply and any alerts
+    run_worker(rt)  # send them
+    replies = sms_to(rt, "+62" + sender.removeprefix("0"))
+    assert replies, "no reply was sent"
+    return replies[-1]

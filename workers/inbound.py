@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway import parsers
+from gateway.alerts import dispatch_incident
 from gateway.db import utcnow
-from gateway.incidents import hazard_label, record_report
+from gateway.incidents import hazard_label, place_name, record_report
 from gateway.models import Contact, InboundMessage
+from gateway.officer_commands import OFFICER_INTENTS, Reply, officer_command
 from gateway.outbox import Outcome
+from gateway.parsers import ParseResult
 from gateway.runtime import Runtime
 from gateway.sms.outgoing import queue_sms
-
-if TYPE_CHECKING:
-    from gateway.parsers import ParseResult, Region
 
 MAX_LISTED = 4  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
 
@@ -35,49 +33,63 @@ def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
         result = parsers.parse(inbound.text, rt.region)
         inbound.intent, inbound.problem = result.intent, result.problem
         contact = session.scalar(select(Contact).where(Contact.phone == inbound.phone))
-        language = (contact.language if contact else None) or result.detected_language or rt.settings.default_language
-        template, values = reply_for(session, inbound, result, rt.region, language)
+        chosen = contact.language if contact else None
+        language = chosen or result.detected_language or rt.settings.default_language
+        reply = act(rt, session, inbound, result, language)
+        if result.intent == "language" and result.language:
+            language = result.language  # confirm the switch in the language just chosen
         job_id = queue_sms(
-            session, rt.settings, phone=inbound.phone, template=template, language=language,
-            key=f"reply:{inbound.id}", inbound_id=inbound.id, **values,
+            session, rt.settings, phone=inbound.phone, template=reply.template, language=language,
+            key=f"reply:{inbound.id}", values=reply.values, inbound_id=inbound.id,
         )  # fmt: skip
-    return Outcome(follow_up=(job_id,) if job_id else ())
+    jobs = ([job_id] if job_id else []) + reply.follow_up
+    return Outcome(follow_up=tuple(jobs))
 
 
-def reply_for(
-    session: Session, inbound: InboundMessage, result: ParseResult, region: Region, language: str
-) -> tuple[str, dict[str, object]]:
-    """Act on the parsed message and choose the reply: a template name and its values."""
-    hazard = hazard_label(result.hazard, language)
+def act(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+    """Do what the message asks and choose the reply, in this order of precedence."""
     if result.intent == "report":
-        if result.problem is None and result.village_code:
-            incident = record_report(session, inbound, result)
-            return "report_received", {"hazard": hazard, "place": place_name(region, result.village_code),
-                                       "ref": incident.ref}  # fmt: skip
-        if result.problem == "ambiguous_place":
-            districts = sorted({region.district_name(region.district_of(c) or "") or "" for c in result.candidates})
-            return "report_ambiguous_place", {
-                "hazard": hazard.upper(),
-                "place": (result.place_text or "").upper(),
-                "districts": ", ".join(d for d in districts[:MAX_LISTED] if d),
-            }
-        if result.problem == "unknown_place":
-            return "report_unknown_place", {"hazard": hazard.upper(), "place": (result.place_text or "")[:30],
-                                            "region": region.name}  # fmt: skip
-        if result.problem == "no_hazard":
-            return "report_no_hazard", {"place": place_name(region, result.village_code) if result.village_code
-                                        else (result.place_text or "").upper()}  # fmt: skip
-        return "report_no_place", {"hazard": hazard.upper()}
+        return _report(rt, session, inbound, result, language)
+    if result.intent in OFFICER_INTENTS:
+        return officer_command(session, rt.settings, rt.region, inbound.phone, result.intent, result.ref, language)
     if result.intent == "help":
-        return "help", {}
+        return Reply("help")
     if result.intent in ("stop", "start", "language"):
         return _contact_command(session, inbound.phone, result)
-    if result.intent in ("ack", "resolve", "reject", "redeem", "status", "register"):
-        return "not_available", {}
-    return "format_help", {}
+    if result.intent in ("redeem", "status", "register"):
+        return Reply("not_available")
+    return Reply("format_help")
 
 
-def _contact_command(session: Session, phone: str, result: ParseResult) -> tuple[str, dict[str, object]]:
+def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+    """A complete report joins or opens an incident and reaches its agencies; an incomplete one gets help.
+
+    Dispatching runs for joined reports too: a grown incident can need more agencies, or more of one.
+    """
+    region = rt.region
+    hazard = hazard_label(result.hazard, language)
+    if result.problem is None and result.village_code and result.hazard:
+        recorded = record_report(session, inbound, result, rt.rules)
+        incident = recorded.incident
+        alerts = dispatch_incident(session, rt.settings, rt.rules, region, incident)
+        return Reply("report_received", {"hazard": hazard, "place": place_name(region, result.village_code),
+                                         "ref": incident.ref}, alerts)  # fmt: skip
+    if result.problem == "ambiguous_place":
+        districts = sorted({region.district_name(region.district_of(code)) for code in result.candidates})
+        return Reply("report_ambiguous_place", {
+            "hazard": hazard.upper(), "place": (result.place_text or "").upper(),
+            "districts": ", ".join(districts[:MAX_LISTED]),
+        })  # fmt: skip
+    if result.problem == "unknown_place":
+        return Reply("report_unknown_place", {"hazard": hazard.upper(), "place": (result.place_text or "")[:30],
+                                              "region": region.name})  # fmt: skip
+    if result.problem == "no_hazard":
+        place = place_name(region, result.village_code) if result.village_code else (result.place_text or "")
+        return Reply("report_no_hazard", {"place": place.upper()})
+    return Reply("report_no_place", {"hazard": hazard.upper()})
+
+
+def _contact_command(session: Session, phone: str, result: ParseResult) -> Reply:
     """STOP, START and LANGUAGE change what we remember about the phone."""
     contact = session.scalar(select(Contact).where(Contact.phone == phone))
     if contact is None:
@@ -85,20 +97,11 @@ def _contact_command(session: Session, phone: str, result: ParseResult) -> tuple
         session.add(contact)
     if result.intent == "stop":
         contact.opted_out_at = utcnow()
-        return "stopped", {}
+        return Reply("stopped")
     if result.intent == "start":
         contact.opted_out_at = None
-        return "started", {}
+        return Reply("started")
     if result.language is None:
-        return "language_help", {}
+        return Reply("language_help")
     contact.language = result.language
-    return "language_set", {}
-
-
-def place_name(region: Region, village_code: str | None) -> str:
-    """``Desa Sukodono, Kec. Kendal`` shortened to what the reply needs."""
-    if not village_code:
-        return ""
-    village = region.village_name(village_code) or village_code
-    district = region.district_name(region.district_of(village_code) or "")
-    return f"{village}, Kec. {district}" if district else village
+    return Reply("language_set")

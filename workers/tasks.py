@@ -85,6 +85,16 @@ def execute(rt: Runtime, outbox_id: int, reraise: bool = False) -> bool:
     return True
 
 
+def run_escalations(rt: Runtime) -> int:
+    """Escalate the unanswered alerts that are due, then hand their SMS off; return how many were queued."""
+    from gateway.alerts import escalate_due
+
+    with rt.db.session() as session:
+        jobs = escalate_due(session, rt.settings, rt.rules, rt.region)
+    Relay(rt, run_inline=execute).hand_off(jobs)
+    return len(jobs)
+
+
 def _failed(rt: Runtime, outbox_id: int, attempts: int, error: Exception) -> None:
     """Record a crashed job: back to pending with backoff, or failed for good after MAX_JOB_ATTEMPTS."""
     give_up = attempts >= MAX_JOB_ATTEMPTS

@@ -22,11 +22,12 @@ class Incident(Base):
     """
 
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_cluster", "hazard", "village_code", "status", "last_report_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(12), unique=True)
     hazard: Mapped[str | None] = mapped_column(String(20))
-    village_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    village_code: Mapped[str | None] = mapped_column(String(13))
     district_code: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(15), default="reported")
     households: Mapped[int | None] = mapped_column(Integer)
@@ -35,6 +36,7 @@ class Incident(Base):
     needs: Mapped[str] = mapped_column(Text, default="")  # space-separated canonical needs
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # reports within the window join
 
 
 class Report(Base):
@@ -67,7 +69,8 @@ class Dispatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     agency: Mapped[str] = mapped_column(String(20))
-    task: Mapped[str] = mapped_column(Text)
+    task: Mapped[str] = mapped_column(Text)  # what the agency is asked to do, in Bahasa
+    task_en: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

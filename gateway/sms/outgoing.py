@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -30,13 +31,13 @@ def queue_sms(
     template: str,
     language: str,
     key: str,
+    values: Mapping[str, object] | None = None,
     inbound_id: int | None = None,
-    **values: object,
 ) -> int | None:
     """Render and queue an SMS in the caller's transaction; return the send job's id, or None if ``key`` was used."""
     if session.scalar(select(OutboundMessage.id).where(OutboundMessage.idempotency_key == key)) is not None:
         return None
-    sms = render(template, language, **values)
+    sms = render(template, language, **(values or {}))
     now = utcnow()
     message = OutboundMessage(
         idempotency_key=key, phone=phone, text=sms.text, template=template, language=language,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:39:27.054602
+Create Date: 2026-11-23 11:44:46.777325
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import gateway.db
-
 
 revision = "0001"
 down_revision = None
@@ -65,11 +64,14 @@ def upgrade() -> None:
         sa.Column("needs", sa.Text(), nullable=False),
         sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
         sa.Column("updated_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.Column("last_report_at", gateway.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
         sa.UniqueConstraint("ref", name=op.f("uq_incidents_ref")),
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_incidents_village_code"), ["village_code"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_cluster", ["hazard", "village_code", "status", "last_report_at"], unique=False
+        )
 
     op.create_table(
         "officers",
@@ -112,6 +114,7 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("agency", sa.String(length=20), nullable=False),
         sa.Column("task", sa.Text(), nullable=False),
+        sa.Column("task_en", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
         sa.Column("acknowledged_at", gateway.db.UTCDateTime(), nullable=True),
@@ -233,7 +236,7 @@ def downgrade() -> None:
 
     op.drop_table("officers")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_incidents_village_code"))
+        batch_op.drop_index("ix_incidents_cluster")
 
     op.drop_table("incidents")
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
