@@ -28,8 +28,10 @@ def _settings() -> Settings:
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
+    """A runtime for one command, its schema brought up to date first (a no-op once it is)."""
     rt = Runtime(_settings())
     try:
+        rt.db.upgrade()
         yield rt
     finally:
         rt.close()
@@ -199,6 +201,61 @@ def import_officers(csv_file: Path) -> None:
         with rt.db.session() as session:
             summary = apply_roster(session, rows)
         click.echo(f"officers: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged")
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and rejected incidents.")
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
+def incidents(show_all: bool, limit: int) -> None:
+    """List incidents, newest first: reference, status, hazard, place, counts, agencies and who acknowledged."""
+    from sqlalchemy import select
+
+    from gateway.incidents import CLOSED, place_name
+    from gateway.models import Dispatch, Incident
+
+    with _runtime() as rt, rt.db.session() as session:
+        query = select(Incident).order_by(Incident.id.desc()).limit(limit)
+        if not show_all:
+            query = query.where(Incident.status.not_in(CLOSED))
+        rows = session.scalars(query).all()
+        if not rows:
+            click.echo("no incidents" if show_all else "no open incidents (--all shows closed ones)")
+        for incident in rows:
+            agencies = " ".join(
+                d.agency + ("+" if d.acknowledged_at else "")
+                for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id))
+            )
+            counts = " ".join(f"{v}{u}" for v, u in ((incident.households, "KK"), (incident.people, "jiwa"),
+                                                    (incident.houses, "rumah")) if v is not None)  # fmt: skip
+            click.echo(f"{incident.ref:>6} {incident.status:<12} {incident.hazard or '-':<15} "
+                       f"{place_name(rt.region, incident.village_code):<36} {counts:<18} {agencies}")  # fmt: skip
+
+
+@cli.command()
+@click.argument("ref")
+def incident(ref: str) -> None:
+    """Show incident REF: its facts, dispatches and the whole audit trail."""
+    from sqlalchemy import select
+
+    from gateway.incidents import facts_summary, place_name
+    from gateway.models import Dispatch, Incident, IncidentEvent
+    from gateway.phones import mask_phone
+
+    with _runtime() as rt, rt.db.session() as session:
+        found = session.scalars(select(Incident).where(Incident.ref == ref.strip())).first()
+        if found is None:
+            raise click.ClickException(f"no incident with reference {ref!r}")
+        click.echo(f"incident {found.ref}: {found.hazard} at {place_name(rt.region, found.village_code)}, "
+                   f"{found.status}; {facts_summary(found, 'en') or 'no counts'}")  # fmt: skip
+        for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == found.id).order_by(Dispatch.id)):
+            state = f"acknowledged {d.acknowledged_at:%Y-%m-%d %H:%M}" if d.acknowledged_at else "not acknowledged"
+            click.echo(f"  {d.agency:<8} {d.task_en or d.task} ({state}, escalation level {d.escalation_level})")
+        click.echo("audit trail (UTC):")
+        for e in session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == found.id).order_by(IncidentEvent.id)
+        ):
+            who = f" by {mask_phone(e.phone)}" if e.phone else ""
+            click.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.action:<14} via {e.channel}{who} {e.detail}".rstrip())
 
 
 @cli.group()

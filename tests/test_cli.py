@@ -102,3 +102,65 @@ def test_a_burst_worker_processes_what_the_webhook_queued(env: dict[str, str], t
     with database.session() as session:
         assert session.scalars(select(InboundMessage.processed_at)).one() is not None
     database.dispose()
+
+
+ROSTER = """name,phone,agency,role,districts
+Budi,081100000001,BPBD,officer,33.24.15
+Wati,081100000003,dinsos,Officer,
+Kepala,081100000005,BPBD,supervisor,33.24.15 33.24.12
+Desk,081100000006,PUSDALOPS,officer,
+"""
+
+
+def test_import_officers_adds_then_updates(env: dict[str, str], tmp_path: Path) -> None:
+    roster = tmp_path / "officers.csv"
+    roster.write_text(ROSTER)
+    assert run(env, "init").exit_code == 0
+    result = run(env, "import", "officers", str(roster))
+    assert result.exit_code == 0, result.output
+    assert "officers: 4 added, 0 updated, 0 unchanged" in result.output
+    roster.write_text(ROSTER.replace("Budi,", "Budi Santoso,"))
+    assert "officers: 0 added, 1 updated, 3 unchanged" in run(env, "import", "officers", str(roster)).output
+
+
+def test_import_officers_names_every_bad_line_and_imports_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    roster = tmp_path / "officers.csv"
+    roster.write_text(
+        ROSTER + "Ani,12,BPBD,officer,\nEko,081100000009,POLISI,boss,33.99.01\nBudi,081100000001,BPBD,officer,\n"
+    )
+    assert run(env, "init").exit_code == 0
+    result = CliRunner(env=env).invoke(cli, ["import", "officers", str(roster)])
+    assert result.exit_code != 0
+    assert "line 6: phone '12' is not a valid phone number" in result.output
+    assert "line 7: agency 'POLISI' is not one of" in result.output
+    assert "role 'boss' must be officer or supervisor; unknown kecamatan code(s) 33.99.01" in result.output
+    assert "line 8: same phone and agency as line 2" in result.output
+    assert "3 bad row(s); nothing was imported" in result.output
+    database = Database(load_settings(env=env).database_url)
+    with database.session() as session:
+        from gateway.models import Officer
+
+        assert session.scalars(select(Officer)).all() == []
+    database.dispose()
+
+
+def test_import_officers_checks_the_header(env: dict[str, str], tmp_path: Path) -> None:
+    roster = tmp_path / "officers.csv"
+    roster.write_text("nama,hp\nBudi,0811\n")
+    result = CliRunner(env=env).invoke(cli, ["import", "officers", str(roster)])
+    assert "line 1: the header must be name,phone,agency,role,districts; found nama,hp" in result.output
+
+
+def test_incidents_and_incident_show_what_happened(env: dict[str, str], tmp_path: Path) -> None:
+    roster = tmp_path / "officers.csv"
+    roster.write_text(ROSTER)
+    assert run(env, "import", "officers", str(roster)).exit_code == 0
+    assert run(env, "simulate", "sms", "--from", "081234567890", "LAPOR BANJIR SUKODONO 25 KK").exit_code == 0
+    assert run(env, "simulate", "sms", "--from", "081100000001", "OK 1001").exit_code == 0
+    listing = run(env, "incidents").output
+    assert "1001 acknowledged" in listing and "Sukodono, Kec. Kendal" in listing and "BPBD+ DINSOS TAGANA" in listing
+    shown = run(env, "incident", "1001").output
+    assert "created        via sms by +62********890" in shown
+    assert "acknowledged   via sms by +62********001 BPBD" in shown
+    assert "081234567890" not in shown and "+6281234567890" not in shown
+    assert "no incident with reference '42'" in CliRunner(env=env).invoke(cli, ["incident", "42"]).output
