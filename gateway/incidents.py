@@ -34,6 +34,24 @@ HAZARD_LABELS: dict[str, tuple[str, str]] = {
     "abrasion": ("abrasi", "coastal erosion"),
     "other": ("bencana", "disaster"),
 }
+# What a resident types for each hazard, in the examples our replies show (the parser reads every one).
+HAZARD_KEYWORDS: dict[str, tuple[str, str]] = {
+    "flood": ("BANJIR", "FLOOD"),
+    "flash_flood": ("BANJIR BANDANG", "FLASH FLOOD"),
+    "tidal_flood": ("ROB", "TIDAL FLOOD"),
+    "landslide": ("LONGSOR", "LANDSLIDE"),
+    "earthquake": ("GEMPA", "EARTHQUAKE"),
+    "tsunami": ("TSUNAMI", "TSUNAMI"),
+    "eruption": ("ERUPSI", "ERUPTION"),
+    "extreme_weather": ("ANGIN KENCANG", "STORM"),
+    "drought": ("KEKERINGAN", "DROUGHT"),
+    "wildfire": ("KEBAKARAN LAHAN", "WILDFIRE"),
+    "fire": ("KEBAKARAN", "FIRE"),
+    "abrasion": ("ABRASI", "ABRASION"),
+    "other": ("BENCANA", "DISASTER"),
+}
+MAX_NEEDS_LISTED = 4  # an alert lists at most this many needs, then "dll." / "etc.", to stay in two segments
+
 NEED_LABELS: dict[str, tuple[str, str]] = {
     "food": ("makanan", "food"),
     "water": ("air bersih", "water"),
@@ -56,6 +74,12 @@ def hazard_label(hazard: str | None, language: str) -> str:
     return labels[1] if language == "en" else labels[0]
 
 
+def hazard_keyword(hazard: str | None, language: str) -> str:
+    """The word to type for the hazard, for the example command in a reply."""
+    keywords = HAZARD_KEYWORDS.get(hazard or "other", HAZARD_KEYWORDS["other"])
+    return keywords[1] if language == "en" else keywords[0]
+
+
 def facts_summary(incident: Incident, language: str) -> str:
     """``25 KK, 80 jiwa, 10 rumah. Butuh: makanan, selimut.`` — only what is known."""
     en = language == "en"
@@ -70,6 +94,8 @@ def facts_summary(incident: Incident, language: str) -> str:
     ]
     parts = [", ".join(counts) + "."] if counts else []
     needs = [NEED_LABELS[n][1 if en else 0] for n in incident.needs.split() if n in NEED_LABELS]
+    if len(needs) > MAX_NEEDS_LISTED:
+        needs = [*needs[:MAX_NEEDS_LISTED], "etc" if en else "dll"]
     if needs:
         parts.append(("Needs: " if en else "Butuh: ") + ", ".join(needs) + ".")
     return " ".join(parts)

@@ -50,8 +50,9 @@ def test_running_the_job_twice_creates_and_sends_nothing_twice(client: FlaskClie
         ("halo apa kabar", "Pesan tidak terbaca. Kirim: LAPOR <bencana> <desa>"),
         ("", "Pesan tidak terbaca."),
         ("LAPOR BANJIR", "Nama desa belum ada. Kirim ulang: LAPOR BANJIR <desa>"),
+        ("lapor banjir kec cepiring 20 kk", "Desa di Kec. CEPIRING belum ada. Kirim: LAPOR BANJIR <desa> CEPIRING"),
         ("LAPOR BANJIR DESA ANTAHBERANTAH 5 KK", 'Desa "'),
-        ("LAPOR BANJIR REJOSARI 5 KK", "Desa REJOSARI ada di kec."),
+        ("LAPOR BANJIR REJOSARI 5 KK", "REJOSARI ada di kec. Brangsong, Kangkung, Ngampel. Kirim: LAPOR BANJIR"),
         ("INFO", "Lapor bencana: LAPOR <bencana>"),
     ],
 )

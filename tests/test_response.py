@@ -61,7 +61,7 @@ def test_a_flood_report_alerts_the_officers_of_every_responsible_agency_covering
     [alert] = sms_to(rt, BUDI)
     assert alert == (
         "[BPBD] BANJIR di Sukodono, Kec. Kendal. 25 KK. Butuh: selimut, makanan. Tugas: evakuasi & data korban. "
-        "Balas OK 1001 bila ditangani, SELESAI 1001 bila tuntas, TOLAK 1001 bila laporan palsu."
+        "Balas OK 1001 (ditangani), SELESAI 1001 (tuntas), TOLAK 1001 (palsu)."
     )
     assert sms_to(rt, SARI) == []  # BPBD's Weleri officer: not her kecamatan
     assert len(sms_to(rt, WATI)) == 1 and len(sms_to(rt, TONO)) == 1
@@ -128,7 +128,7 @@ def test_an_officers_ok_reaches_the_reporter_and_stops_escalation(
 ) -> None:
     exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")
     reply = exchange(client, rt, "ok 1001", sender="081100000001")
-    assert reply.startswith("Laporan 1001 (banjir di Sukodono, Kec. Kendal) dicatat ditangani BPBD.")
+    assert reply.startswith("BPBD menangani laporan 1001 (banjir di Sukodono, Kec. Kendal). Pelapor diberi tahu.")
     assert sms_to(rt, RESIDENT)[-1].startswith("Laporan 1001 (banjir di Sukodono, Kec. Kendal) sedang ditangani BPBD.")
     bpbd = dispatches(rt)["BPBD"]
     assert bpbd.acknowledged_at is not None and bpbd.next_escalation_at is None

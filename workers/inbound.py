@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from gateway import parsers
 from gateway.alerts import dispatch_incident
 from gateway.db import utcnow
-from gateway.incidents import hazard_label, place_name, record_report
+from gateway.incidents import hazard_keyword, hazard_label, place_name, record_report
 from gateway.models import Contact, InboundMessage
 from gateway.officer_commands import OFFICER_INTENTS, Reply, officer_command
 from gateway.outbox import Outcome
@@ -16,7 +16,7 @@ from gateway.parsers import ParseResult
 from gateway.runtime import Runtime
 from gateway.sms.outgoing import queue_sms
 
-MAX_LISTED = 4  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
+MAX_LISTED = 3  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
 
 
 def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
@@ -67,26 +67,32 @@ def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: Pars
     Dispatching runs for joined reports too: a grown incident can need more agencies, or more of one.
     """
     region = rt.region
-    hazard = hazard_label(result.hazard, language)
     if result.problem is None and result.village_code and result.hazard:
         recorded = record_report(session, inbound, result, rt.rules)
         incident = recorded.incident
         alerts = dispatch_incident(session, rt.settings, rt.rules, region, incident)
-        return Reply("report_received", {"hazard": hazard, "place": place_name(region, result.village_code),
+        return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
+                                         "place": place_name(region, result.village_code),
                                          "ref": incident.ref}, alerts)  # fmt: skip
+    keyword = hazard_keyword(result.hazard, language)  # replies below show the command to send again
     if result.problem == "ambiguous_place":
         districts = sorted({region.district_name(region.district_of(code)) for code in result.candidates})
         return Reply("report_ambiguous_place", {
-            "hazard": hazard.upper(), "place": (result.place_text or "").upper(),
+            "hazard": keyword, "place": (result.place_text or "").upper()[:24],
             "districts": ", ".join(districts[:MAX_LISTED]),
         })  # fmt: skip
     if result.problem == "unknown_place":
-        return Reply("report_unknown_place", {"hazard": hazard.upper(), "place": (result.place_text or "")[:30],
+        return Reply("report_unknown_place", {"hazard": keyword, "place": (result.place_text or "")[:24],
                                               "region": region.name})  # fmt: skip
     if result.problem == "no_hazard":
-        place = place_name(region, result.village_code) if result.village_code else (result.place_text or "")
-        return Reply("report_no_hazard", {"place": place.upper()})
-    return Reply("report_no_place", {"hazard": hazard.upper()})
+        place = region.village_name(result.village_code) if result.village_code else (result.place_text or "")
+        return Reply("report_no_hazard", {"place": place.upper()[:24]})
+    if result.district_code:  # a kecamatan but no desa: ask for the desa, with a few of its names
+        district = region.district_name(result.district_code)
+        examples = ", ".join(name for _, name in region.villages(result.district_code)[:2])
+        return Reply("report_no_village", {"hazard": keyword, "district": district.upper(),
+                                           "examples": examples})  # fmt: skip
+    return Reply("report_no_place", {"hazard": keyword})
 
 
 def _contact_command(session: Session, phone: str, result: ParseResult) -> Reply:

@@ -1,0 +1,83 @@
+"""Every SMS template, filled with the longest values it can get, stays in GSM-7 and in its segment budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.incidents import HAZARD_KEYWORDS, HAZARD_LABELS, NEED_LABELS
+from gateway.parsers import load_region
+from gateway.sms.templates import LANGUAGES, render, template_names
+from gateway.sms.text import count_segments, prepare, to_gsm7
+
+REGION = load_region("33.24")
+LONGEST_DISTRICT = max((name for _, name in REGION.districts()), key=len)
+LONGEST_VILLAGE = max((name for code, _ in REGION.districts() for _, name in REGION.villages(code)), key=len)
+LONGEST_HAZARD = max((label for labels in HAZARD_LABELS.values() for label in labels), key=len).upper()
+LONGEST_KEYWORD = max((word for words in HAZARD_KEYWORDS.values() for word in words), key=len)
+LONGEST_NEEDS = ", ".join(sorted((label for label, _ in NEED_LABELS.values()), key=len)[-4:]) + ", dll"
+
+# Alerts and escalations carry facts and a task: two segments. Everything else: one.
+BUDGET = {"alert": 2, "escalation": 2}
+WORST = {
+    "hazard": LONGEST_HAZARD,
+    "place": f"{LONGEST_VILLAGE}, Kec. {LONGEST_DISTRICT}",
+    "district": LONGEST_DISTRICT.upper(),
+    "districts": ", ".join([LONGEST_DISTRICT] * 3),
+    "examples": ", ".join([LONGEST_VILLAGE] * 2),
+    "region": "Kabupaten Kendal",
+    "ref": "100000",
+    "agency": "RELAWAN",
+    "status": "acknowledged",
+    "minutes": "1440",
+    "task": "x" * 40,
+    "facts": f"9999 KK, 99999 jiwa, 9999 rumah. Butuh: {LONGEST_NEEDS}.",
+}
+# Replies that show the command to send again carry the typed keyword and the typed place (cut to 24).
+AS_TYPED = {"hazard": LONGEST_KEYWORD, "place": LONGEST_VILLAGE.upper()[:24]}
+TYPED_IN = {"report_no_place", "report_unknown_place", "report_ambiguous_place", "report_no_village",
+            "report_no_hazard"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_fits_its_budget_in_gsm7(name: str, language: str) -> None:
+    sms = render(name, language, **(WORST | AS_TYPED if name in TYPED_IN else WORST))
+    assert sms.encoding == "GSM-7", sms.text
+    assert sms.segments <= BUDGET.get(name, 1), f"{len(sms.text)} characters: {sms.text}"
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_has_both_languages(name: str) -> None:
+    assert {render(name, language, **WORST).text != "" for language in LANGUAGES} == {True}
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("\u201cBanjir\u201d \u2013 desa\u00a0Sukodono\u2026", '"Banjir" - desa Sukodono...'),
+        ("Kali\u2019s", "Kali's"),
+        ("Cianjur caf\u00e9 \u00e0", "Cianjur café à"),  # é and à are GSM-7 already
+        ("na\u00efve \u0101", "naive a"),  # accents GSM-7 lacks are stripped
+    ],
+)
+def test_look_alike_characters_are_replaced_to_stay_in_gsm7(text: str, cleaned: str) -> None:
+    assert to_gsm7(text) == cleaned
+    assert prepare(text).encoding == "GSM-7"
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [
+        ("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3), ("€" * 80, 1), ("€" * 81, 2),
+        ("a" * 159 + "€", 2),
+        ("a" * 152 + "€" + "a" * 152, 3),  # the escape pair may not straddle two segments
+        ("界" * 70, 1), ("界" * 71, 2), ("界" * 134, 2), ("界" * 135, 3),
+    ],
+)  # fmt: skip
+def test_segments_are_counted_as_operators_bill_them(text: str, segments: int) -> None:
+    assert count_segments(text) == segments
+
+
+def test_a_template_missing_a_value_names_it() -> None:
+    with pytest.raises(LookupError, match=r"report_received\.id needs the value 'ref'"):
+        render("report_received", "id", hazard="banjir", place="X")
