@@ -9,7 +9,7 @@ from flask import Flask
 
 from gateway.config import Settings, load_settings
 from gateway.logs import configure_logging
-from gateway.outbox import Relay
+from gateway.outbox import Batcher, Relay
 from gateway.runtime import Runtime
 
 MAX_BODY = 64 * 1024  # a callback is a few hundred bytes; refuse anything far larger before reading it
@@ -24,7 +24,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     runtime = Runtime(settings)
     app.extensions["gateway"] = runtime
-    app.extensions["gateway_relay"] = Relay(runtime)
+    relay = Relay(runtime)
+    app.extensions["gateway_relay"] = relay
+    app.extensions["gateway_batcher"] = Batcher(relay)
 
     from gateway import health
     from gateway.webhooks import delivery, sms

@@ -42,6 +42,7 @@ class Settings:
     relay_interval_seconds: float = 1.0
     routing_agencies_file: Path | None = None
     routing_rules_file: Path | None = None
+    aid_programs_file: Path | None = None
 
     @property
     def redis_configured(self) -> bool:
@@ -129,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         relay_interval_seconds=env_float(env, "RELAY_INTERVAL_SECONDS", 1.0),
         routing_agencies_file=env_path(env, "ROUTING_AGENCIES_FILE"),
         routing_rules_file=env_path(env, "ROUTING_RULES_FILE"),
+        aid_programs_file=env_path(env, "AID_PROGRAMS_FILE"),
     )
     if overrides:
         known = {f.name for f in fields(Settings)}
@@ -141,11 +143,11 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
 
 def _complete(settings: Settings) -> Settings:
     """Fill derived defaults (paths under var/, the webhook secret) and check the whole."""
-    var_dir = settings.var_dir
-    changes: dict[str, Any] = {}
+    var_dir = Path(settings.var_dir)
+    changes: dict[str, Any] = {"var_dir": var_dir, "sms_file_path": Path(settings.sms_file_path)}
     if not settings.database_url:
         changes["database_url"] = f"sqlite:///{(var_dir / 'gateway.db').resolve()}"
-    if settings.sms_file_path == Path():
+    if changes["sms_file_path"] == Path():
         changes["sms_file_path"] = var_dir / "sent_sms.jsonl"
     if not settings.webhook_secret:
         changes["webhook_secret"] = _stored_secret(var_dir)

@@ -32,6 +32,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """The naive UTC form every UTCDateTime column stores."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def sqlite_stamp(moment: datetime | None) -> str | None:
+    """A naive UTC datetime as SQLAlchemy's SQLite dialect writes it, for the few raw-SQL statements."""
+    return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Store naive UTC, hand back aware UTC: the same on SQLite and PostgreSQL."""
 
@@ -55,7 +65,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # No pre-ping: it costs a round trip on every checkout of the hot path; recycle instead, and a request
+        # that meets a dead connection fails with 500, which the aggregator retries.
+        return create_engine(parsed, pool_recycle=1800, pool_size=5, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": 30})

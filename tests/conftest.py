@@ -150,7 +150,10 @@ def sms_form(**fields: str) -> dict[str, str]:
 
 
 def post_sms(client: FlaskClient, secret: str = SECRET, **fields: str) -> Any:
-    return client.post("/webhooks/sms", query_string={"secret": secret}, data=sms_form(**fields))
+    """Post one inbound SMS, then wait until the app's hand-off thread has passed its job on."""
+    response = client.post("/webhooks/sms", query_string={"secret": secret}, data=sms_form(**fields))
+    assert client.application.extensions["gateway_batcher"].wait_idle()
+    return response
 
 
 def sent_sms(rt: Runtime) -> list[dict[str, Any]]:

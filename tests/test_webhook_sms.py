@@ -37,8 +37,9 @@ def test_it_hands_the_job_to_redis_after_the_commit(client: FlaskClient, db: Dat
     post_sms(client)
     with db.session() as session:
         job_id = session.scalars(select(OutboxJob.id)).one()
-    assert queue.job_ids == [f"outbox-{job_id}"]
-    assert queue.fetch_job(f"outbox-{job_id}").args == (job_id,)  # an id, never the phone or the text
+    [rq_job] = queue.get_jobs()
+    assert rq_job.func_name == "workers.tasks.run_outbox_jobs"
+    assert rq_job.args == ([job_id],)  # ids, never the phone or the text
 
 
 def test_it_ignores_a_replayed_callback(client: FlaskClient, db: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Response, current_app, request
 
-from gateway.outbox import Relay
+from gateway.outbox import Batcher
 from gateway.runtime import Runtime
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -19,10 +19,10 @@ def runtime() -> Runtime:
     return rt
 
 
-def relay() -> Relay:
-    """The relay create_app bound to this app (hand-off after commit)."""
-    r: Relay = current_app.extensions["gateway_relay"]
-    return r
+def batcher() -> Batcher:
+    """The per-process batcher that hands committed jobs over without holding up the answer."""
+    b: Batcher = current_app.extensions["gateway_batcher"]
+    return b
 
 
 def require_secret() -> Response | None:
