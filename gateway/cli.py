@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -98,7 +99,7 @@ def serve(host: str, port: int) -> None:
 
     from gateway import create_app
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute, run_escalations
+    from workers.tasks import bind, execute, run_aid_clock, run_escalations
 
     settings = _settings()
     app = create_app(settings)
@@ -106,7 +107,7 @@ def serve(host: str, port: int) -> None:
     _check_rules(rt)
     rt.db.upgrade()
     bind(rt)
-    background = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt)])
+    background = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
     background.wake = app.extensions["gateway_relay"].wake  # the webhook's hand-off wakes this thread
     stop = threading.Event()
     threading.Thread(target=background.run_forever, args=(stop,), name="relay", daemon=True).start()
@@ -156,15 +157,16 @@ def worker(burst: bool) -> None:
 def relay(once: bool) -> None:
     """Move committed jobs from the outbox into Redis, or run them here while Redis is absent or down."""
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute, run_escalations
+    from workers.tasks import bind, execute, run_aid_clock, run_escalations
 
     with _runtime() as rt:
         _check_rules(rt)
         bind(rt)
-        r = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt)])
+        r = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
         if once:
-            escalated = run_escalations(rt)
-            click.echo(f"handed over {r.tick()} job(s); {escalated} escalation SMS queued")
+            escalated, reminders = run_escalations(rt), run_aid_clock(rt)
+            click.echo(f"handed over {r.tick()} job(s); {escalated} escalation SMS and {reminders} pickup "
+                       "reminders queued")  # fmt: skip
             return
         click.echo(f"relay running (queue {QUEUE_NAME!r} {'on Redis' if rt.queue else 'in-process'}); Ctrl-C stops")
         with suppress(KeyboardInterrupt):
@@ -201,6 +203,183 @@ def import_officers(csv_file: Path) -> None:
         with rt.db.session() as session:
             summary = apply_roster(session, rows)
         click.echo(f"officers: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged")
+
+
+@import_.command("households")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_households(csv_file: Path) -> None:
+    """Import a welfare-registry extract (DTKS/DTSEN style), one row per person.
+
+    Columns: no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status
+    (status HIDUP, MENINGGAL, PINDAH or TIDAK LAYAK). Valid rows are imported, invalid ones listed by line and
+    left out. Importing a newer extract updates people and households and reports what changed.
+    """
+    from gateway.aid.registry import read_registry
+    from gateway.models import RegistryImport
+    from gateway.registry_store import store_registry
+
+    with _runtime() as rt:
+        size = csv_file.stat().st_size
+        with (
+            csv_file.open(encoding="utf-8-sig", newline="") as handle,
+            click.progressbar(length=size, label="reading", file=sys.stderr, show_eta=True) as bar,
+        ):
+
+            def lines() -> Iterator[str]:
+                for line in handle:
+                    bar.update(len(line.encode("utf-8")))
+                    yield line
+
+            read = read_registry(lines(), rt.settings.gateway_region)
+        for error in read.errors[:200]:
+            click.echo(f"{csv_file}: {error}", err=True)
+        if len(read.errors) > 200:
+            click.echo(f"{csv_file}: … and {len(read.errors) - 200} more bad rows", err=True)
+        for warning in read.warnings[:50]:
+            click.echo(f"{csv_file}: warning: {warning}", err=True)
+        click.echo(f"read {read.rows} rows: {len(read.people)} valid, {len(read.errors)} invalid (left out)", err=True)
+        with rt.db.session() as session:
+            summary = store_registry(session, read.people)
+            lines_out = summary.lines()
+            session.add(RegistryImport(filename=csv_file.name, rows=read.rows, invalid=len(read.errors),
+                                       summary="\n".join(lines_out)))  # fmt: skip
+        for line in lines_out:
+            click.echo(line)
+
+
+@cli.group()
+def aid() -> None:
+    """Aid programs, affected households, allocation, redemption and the accountability report."""
+
+
+@aid.command("programs")
+def aid_programs() -> None:
+    """List the aid programs: code, agency, category and what one household gets."""
+    with _runtime() as rt:
+        for program in rt.programs.values():
+            click.echo(f"{program.code:<12} {program.agency:<8} {program.category:<9} "
+                       f"{program.amount('id')} {program.item('id')} ({program.name_en}; pickup window "
+                       f"{program.pickup_days} days)")  # fmt: skip
+
+
+def _incident(session: Any, ref: str) -> Any:
+    from gateway.models import Incident
+
+    incident = session.scalars(select(Incident).where(Incident.ref == ref.strip())).first()
+    if incident is None:
+        raise click.ClickException(f"no incident with reference {ref!r}")
+    return incident
+
+
+@aid.command("affected")
+@click.argument("ref")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def aid_affected(ref: str, csv_file: Path) -> None:
+    """Add the households in CSV_FILE (one KK or NIK per line, first column) to incident REF."""
+    from gateway.ledger import add_affected
+
+    numbers: list[str] = []
+    bad: list[str] = []
+    for line_no, line in enumerate(csv_file.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        cell = line.split(",")[0].strip().strip("'\"")
+        digits = "".join(ch for ch in cell if ch.isdigit())
+        if not cell or (line_no == 1 and not digits):
+            continue  # blank line or a header
+        (numbers if len(digits) == 16 else bad).append(digits if len(digits) == 16 else f"line {line_no}: {cell!r}")
+    for problem in bad:
+        click.echo(f"{csv_file}: {problem} is not a 16-digit KK or NIK; left out", err=True)
+    with _runtime() as rt, rt.db.session() as session:
+        summary = add_affected(session, _incident(session, ref), numbers, source="csv")
+    click.echo(f"incident {ref}: {summary.added} households added, {summary.already} already listed, "
+               f"{len(summary.not_in_registry)} not in the registry (allocating to them needs --override)")  # fmt: skip
+
+
+@aid.command("allocate")
+@click.argument("ref")
+@click.argument("program_code")
+@click.option("--point", required=True, help="Pickup point, e.g. 'Balai Desa Sukodono' (at most 30 characters).")
+@click.option("--start", "start_text", help="Window start, local time (WIB) 'YYYY-MM-DD HH:MM'; default: now.")
+@click.option("--override", "override_reason", help="Also allocate to unregistered households; the reason is kept.")
+def aid_allocate(ref: str, program_code: str, point: str, start_text: str | None, override_reason: str | None) -> None:
+    """Allocate PROGRAM_CODE to every eligible affected household of incident REF and send the pickup SMS.
+
+    The ledger refuses, and records why: the same category already given for this incident by any agency,
+    households with no living eligible member, and households not in the registry (unless --override).
+    """
+    from datetime import datetime
+
+    from gateway.db import utcnow
+    from gateway.ledger import LOCAL_TIME, MAX_POINT, allocate
+    from gateway.outbox import Relay
+    from workers.tasks import execute
+
+    if len(point) > MAX_POINT:
+        raise click.ClickException(f"--point must be at most {MAX_POINT} characters, to keep the pickup SMS in one SMS")
+    try:
+        start = (datetime.strptime(start_text, "%Y-%m-%d %H:%M").replace(tzinfo=LOCAL_TIME) if start_text
+                 else utcnow())  # fmt: skip
+    except ValueError:
+        raise click.ClickException("--start must look like 2026-11-24 08:00") from None
+    with _runtime() as rt:
+        program = rt.programs.get(program_code.upper())
+        if program is None:
+            raise click.ClickException(f"no program {program_code!r}; see `gateway aid programs`")
+        with rt.db.session() as session:
+            result = allocate(session, rt.settings, _incident(session, ref), program, point, start, override_reason)
+        Relay(rt, run_inline=execute).hand_off(result.jobs)
+    refused = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(result.refused.items()))
+    click.echo(f"{program.code} for incident {ref}: {result.allocated} allocated, {result.notified} pickup SMS "
+               f"queued, {result.without_phone} without a phone; refused: {refused or 'none'}")  # fmt: skip
+
+
+@aid.command("redeem")
+@click.argument("code")
+@click.option("--officer", "officer_phone", required=True, help="Phone of the registered officer at the point.")
+def aid_redeem(code: str, officer_phone: str) -> None:
+    """Record the pickup of CODE by the officer's agency, once (the same as the officer texting AMBIL CODE)."""
+    from gateway.ledger import redeem
+    from gateway.models import Officer
+    from gateway.phones import normalize_phone
+    from gateway.sms.templates import render
+
+    phone = normalize_phone(officer_phone)
+    with _runtime() as rt, rt.db.session() as session:
+        officer = session.scalars(select(Officer).where(Officer.phone == phone)).first() if phone else None
+        if officer is None:
+            raise click.ClickException(f"{officer_phone} is not a registered officer")
+        outcome = redeem(session, officer, code, rt.programs)
+    click.echo(render(outcome.template, "en", **outcome.values).text)
+    if outcome.template != "redeem_ok":
+        sys.exit(1)
+
+
+@aid.command("report")
+@click.argument("ref")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the table as CSV.")
+def aid_report(ref: str, csv_path: Path | None) -> None:
+    """Per agency and desa: allocated, notified, collected, expired, refused, double allocations prevented."""
+    import csv as csv_module
+
+    from gateway.ledger import REPORT_COLUMNS, report_rows
+
+    with _runtime() as rt, rt.db.session() as session:
+        incident = _incident(session, ref)
+        rows = report_rows(session, incident)
+        names = {code: name for d, _ in rt.region.districts() for code, name in rt.region.villages(d)}
+    click.echo(f"aid for incident {ref} ({incident.hazard}):")
+    click.echo(f"{'agency':<8} {'desa':<22} " + " ".join(f"{c[:10]:>10}" for c in REPORT_COLUMNS[2:]))
+    for row in rows:
+        desa = names.get(str(row["village_code"]), str(row["village_code"]))
+        click.echo(f"{row['agency']!s:<8} {desa[:22]:<22} " + " ".join(f"{row[c]!s:>10}" for c in REPORT_COLUMNS[2:]))
+    totals = {c: sum(int(str(r[c])) for r in rows) for c in REPORT_COLUMNS[2:]}
+    click.echo(f"{'total':<31} " + " ".join(f"{totals[c]:>10}" for c in REPORT_COLUMNS[2:]))
+    if csv_path:
+        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv_module.DictWriter(handle, fieldnames=["incident", *REPORT_COLUMNS])
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({"incident": ref, **row})
+        click.echo(f"written to {csv_path}")
 
 
 @cli.command()
@@ -291,7 +470,7 @@ def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, t
                                  data=form, timeout=10)  # fmt: skip
         status, body = response.status_code, response.text
     else:
-        app.extensions["gateway_relay"].run_inline = execute
+        app.extensions["gateway_relay"].run_inline = execute  # without Redis, run the jobs here
         result = app.test_client().post("/webhooks/sms", query_string={"secret": settings.webhook_secret}, data=form)
         status, body = result.status_code, result.get_data(as_text=True)
     click.echo(f"webhook answered {status}{': ' + body.strip() if body.strip() else ''}")

@@ -15,6 +15,7 @@ from gateway.db import Database
 from gateway.sms import Provider, make_provider
 
 if TYPE_CHECKING:
+    from gateway.aid.programs import Program
     from gateway.parsers import Region
     from gateway.routing import Rules
 
@@ -60,6 +61,14 @@ class Runtime:
         from gateway.routing import load_rules
 
         return load_rules(self.settings.routing_agencies_file, self.settings.routing_rules_file)
+
+    @cached_property
+    def programs(self) -> dict[str, Program]:
+        """The aid programs, by code: the shipped file, or the district's (AID_PROGRAMS_FILE)."""
+        from gateway.aid.programs import load_programs
+
+        programs = load_programs(self.settings.aid_programs_file, known_agencies=self.rules.agencies)
+        return dict(programs.by_code)
 
     def usable_queue(self) -> Queue | None:
         """The RQ queue, unless Redis is not configured or failed in the last few seconds."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import templates_sms
 from gateway.incidents import HAZARD_KEYWORDS, HAZARD_LABELS, NEED_LABELS
 from gateway.parsers import load_region
 from gateway.sms.templates import LANGUAGES, render, template_names
@@ -31,6 +34,21 @@ WORST = {
     "minutes": "1440",
     "task": "x" * 40,
     "facts": f"9999 KK, 99999 jiwa, 9999 rumah. Butuh: {LONGEST_NEEDS}.",
+    # aid: the longest program texts the shipped file allows, a 40-character pickup point
+    "amount": "Rp 5.000.000",
+    "item": "x" * 30,
+    "point": "p" * 30,
+    "from": "24/11",
+    "until": "31/12",
+    "code": "K7P-X4W3",
+    "kk": "3324********0001",
+    "village": LONGEST_VILLAGE,
+    "time": "24/11 08:00 WIB",
+    "officer_agency": "RELAWAN",
+    "list": "1) " + "x" * 30 + " di " + "p" * 24 + " s.d. 31/12, kode K7PX4W3; +3 lagi",
+    "added": "999",
+    "already": "999",
+    "unregistered": "999",
 }
 # Replies that show the command to send again carry the typed keyword and the typed place (cut to 24).
 AS_TYPED = {"hazard": LONGEST_KEYWORD, "place": LONGEST_VILLAGE.upper()[:24]}
@@ -48,7 +66,8 @@ def test_every_template_fits_its_budget_in_gsm7(name: str, language: str) -> Non
 
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_has_both_languages(name: str) -> None:
-    assert {render(name, language, **WORST).text != "" for language in LANGUAGES} == {True}
+    folder = Path(templates_sms.__file__).parent
+    assert [(folder / f"{name}.{language}.txt").exists() for language in LANGUAGES] == [True, True]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway import parsers
+from gateway.aid_commands import redeem_command, register_command, status_command, victim_command
 from gateway.alerts import dispatch_incident
 from gateway.db import utcnow
 from gateway.incidents import hazard_keyword, hazard_label, place_name, record_report
@@ -56,8 +57,14 @@ def act(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseRes
         return Reply("help")
     if result.intent in ("stop", "start", "language"):
         return _contact_command(session, inbound.phone, result)
-    if result.intent in ("redeem", "status", "register"):
-        return Reply("not_available")
+    if result.intent == "redeem":
+        return redeem_command(session, inbound.phone, result.code, rt.programs)
+    if result.intent == "victim":
+        return victim_command(session, inbound.phone, result)
+    if result.intent == "status":
+        return status_command(session, inbound.phone, rt.programs, language)
+    if result.intent == "register":
+        return register_command(session, inbound.phone, result, rt.region)
     return Reply("format_help")
 
 

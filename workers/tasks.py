@@ -42,13 +42,20 @@ def current_runtime() -> Runtime:
     return _runtime
 
 
-def run_outbox_job(outbox_id: int) -> None:
-    """RQ entry point: run outbox job ``outbox_id``; a failure is recorded on the row, then raised to RQ."""
-    execute(current_runtime(), outbox_id, reraise=True)
+def run_outbox_jobs(outbox_ids: list[int]) -> None:
+    """RQ entry point: run a batch of outbox jobs; each failure is recorded on its row, then reported to RQ."""
+    rt = current_runtime()
+    failed = [outbox_id for outbox_id in outbox_ids if execute(rt, outbox_id) is None]
+    if failed:
+        raise RuntimeError(f"outbox jobs {failed} failed; recorded on their rows and retried by the relay")
 
 
-def execute(rt: Runtime, outbox_id: int, reraise: bool = False) -> bool:
-    """Claim the outbox row, run its job, record the outcome; False when someone else had it."""
+def execute(rt: Runtime, outbox_id: int) -> bool | None:
+    """Claim the outbox row, run its job, record the outcome.
+
+    True: done (or rescheduled). False: someone else had it, or it is not due. None: it failed, and the failure
+    is recorded on the row with its retry time.
+    """
     now = utcnow()
     with rt.db.session() as session:
         claimed = session.execute(
@@ -70,11 +77,9 @@ def execute(rt: Runtime, outbox_id: int, reraise: bool = False) -> bool:
         if run is None:
             raise LookupError(f"unknown outbox job kind {kind!r}")
         outcome = run(rt, ref_id)
-    except Exception as error:
+    except Exception as error:  # recorded on the row and retried with backoff; never lost, never silent
         _failed(rt, outbox_id, attempts, error)
-        if reraise:
-            raise
-        return True
+        return None
 
     values: dict[str, object] = {"status": OutboxStatus.DONE, "finished_at": utcnow(), "last_error": None}
     if outcome.retry_at is not None:
@@ -91,6 +96,16 @@ def run_escalations(rt: Runtime) -> int:
 
     with rt.db.session() as session:
         jobs = escalate_due(session, rt.settings, rt.rules, rt.region)
+    Relay(rt, run_inline=execute).hand_off(jobs)
+    return len(jobs)
+
+
+def run_aid_clock(rt: Runtime) -> int:
+    """Expire closed pickup windows and remind households whose window closes within a day."""
+    from gateway.ledger import remind_and_expire
+
+    with rt.db.session() as session:
+        jobs = remind_and_expire(session, rt.settings, rt.programs)
     Relay(rt, run_inline=execute).hand_off(jobs)
     return len(jobs)
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from gateway.db import Base
+from gateway.models.aid import AffectedHousehold, Allocation, AllocationRefusal, RegistryImport
 from gateway.models.incidents import Dispatch, Incident, IncidentEvent, Report
 from gateway.models.messages import InboundMessage, OutboundMessage, OutboundStatus
 from gateway.models.outbox import OutboxJob, OutboxStatus
-from gateway.models.people import Contact, Officer
+from gateway.models.people import Contact, Household, Officer, Person
 
 __all__ = [
+    "AffectedHousehold",
+    "Allocation",
+    "AllocationRefusal",
     "Base",
     "Contact",
     "Dispatch",
+    "Household",
     "InboundMessage",
     "Incident",
     "IncidentEvent",
@@ -20,5 +25,7 @@ __all__ = [
     "OutboundStatus",
     "OutboxJob",
     "OutboxStatus",
+    "Person",
+    "RegistryImport",
     "Report",
 ]

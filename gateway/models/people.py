@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UTCDateTime, utcnow
@@ -18,6 +18,7 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
     language: Mapped[str | None] = mapped_column(String(5))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))  # linked by DAFTAR <NIK>
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -41,3 +42,39 @@ class Officer(Base):
     def covers(self, district_code: str | None) -> bool:
         """True when this officer's area includes the kecamatan (an empty area is the whole kabupaten)."""
         return not self.districts or (district_code is not None and district_code in self.districts.split())
+
+
+class Household(Base):
+    """A family card (KK) from the welfare registry, or one an officer added by override."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kk: Mapped[str] = mapped_column(String(16), unique=True)
+    village_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    rt: Mapped[str | None] = mapped_column(String(3))
+    rw: Mapped[str | None] = mapped_column(String(3))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164, where pickup notices go
+    in_registry: Mapped[bool] = mapped_column(Boolean, default=True)
+    eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    ineligible_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Person(Base):
+    """One person of a household, as the registry lists them."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    relation: Mapped[str] = mapped_column(String(12))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(12))  # alive | deceased | moved | ineligible
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

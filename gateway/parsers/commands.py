@@ -30,6 +30,9 @@ KEYWORDS: dict[str, tuple[Intent, Language | None]] = {
     "ambil": ("redeem", "id"),
     "tebus": ("redeem", "id"),
     "redeem": ("redeem", "en"),
+    "korban": ("victim", "id"),
+    "victim": ("victim", "en"),
+    "victims": ("victim", "en"),
     "cek": ("status", "id"),
     "check": ("status", "en"),
     "status": ("status", None),
@@ -77,6 +80,7 @@ _DIGIT_RUN = re.compile(r"\d(?:[\d .\-]*\d)?")  # `3324 0155 0895 0001` is one n
 MIN_KK_DIGITS = 10  # a shorter number after the NIK is something else (`rt 3`), not a mistyped KK
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _NOT_DIGIT = re.compile(r"\D")
+_DIGITS = re.compile(r"\d+")
 _REF_LOOKAHEAD = 3  # `selesai no. 88`: the reference may follow a word or two
 
 
@@ -116,6 +120,8 @@ def read_command(intent: Intent, tokens: Tokens, detected: Language | None) -> P
         return ParseResult(intent, code=code, problem=None if code else "missing_code", detected_language=detected)
     if intent == "register":
         return read_registration(rest, detected)
+    if intent == "victim":
+        return read_victims(rest, detected)
     if intent == "language":
         language = LANGUAGE_NAMES.get(tokens.words[1]) if len(tokens.words) > 1 else None
         problem: Problem | None = None if language else "missing_language"
@@ -179,3 +185,70 @@ def read_registration(rest: str, detected: Language | None) -> ParseResult:
     elif kk_typed is not None and kk is None:
         problem = "invalid_kk"
     return ParseResult("register", nik=nik, kk=kk, nik_valid=nik_valid, problem=problem, detected_language=detected)
+
+
+def read_victims(rest: str, detected: Language | None) -> ParseResult:
+    """Read `KORBAN <ref> <NIK or KK> ...`: an incident reference, then one or more 16-digit numbers.
+
+    The reference comes first. When what follows it holds no 16-digit number, the first word was part of
+    one (`KORBAN 3324 0155 0895 0001`: a NIK typed in groups, and no reference).
+    """
+    text = rest.lstrip(" #*.,;:")
+    parts = _REF_SEPARATORS.split(text, maxsplit=1)
+    first, after = parts[0], parts[1] if len(parts) > 1 else ""
+    ref = _ref_of(first)
+    ids = _sixteen_digit_numbers(after) if ref is not None else []
+    if not ids:
+        ids = _sixteen_digit_numbers(text)
+        ref = read_ref(text[: _first_id_at(text)]) if ids else ref
+    problem: Problem | None = None
+    if ref is None:
+        problem = "missing_ref"
+    elif not ids:
+        problem = "missing_ids"
+    return ParseResult("victim", ref=ref, ids=tuple(dict.fromkeys(ids)), problem=problem, detected_language=detected)
+
+
+def _ref_of(chunk: str) -> str | None:
+    """Return ``chunk`` as an incident reference, or None when it cannot be one."""
+    ref = _NOT_ALNUM.sub("", chunk).upper()
+    return ref if ref and len(ref) <= MAX_REF_LENGTH and any(char.isdigit() for char in ref) else None
+
+
+def _sixteen_digit_numbers(text: str) -> list[str]:
+    """Return the 16-digit numbers in ``text``, each maybe typed in groups (`3324 0155 0895 0001`)."""
+    return [number for number, _ in _numbers_with_starts(text)]
+
+
+def _first_id_at(text: str) -> int:
+    """Return where the first 16-digit number in ``text`` starts."""
+    return next(start for _, start in _numbers_with_starts(text))
+
+
+def _numbers_with_starts(text: str) -> list[tuple[str, int]]:
+    """Return each 16-digit number in ``text`` with where it starts.
+
+    Within a run of digit groups, the groups that add up to exactly 16 digits from some group on make one
+    number; a group that would overshoot is something else (`1042 3324015508950001`: a reference first).
+    A group of 32 or 48 digits is two or three numbers typed without a space.
+    """
+    found: list[tuple[str, int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        groups = [(group.group(), run.start() + group.start()) for group in _DIGITS.finditer(run.group())]
+        index = 0
+        while index < len(groups):
+            digits, start = groups[index]
+            if len(digits) % NIK_DIGITS == 0:
+                found.extend((digits[at : at + NIK_DIGITS], start + at) for at in range(0, len(digits), NIK_DIGITS))
+                index += 1
+                continue
+            total, end = len(digits), index
+            while total < NIK_DIGITS and end + 1 < len(groups):
+                end += 1
+                total += len(groups[end][0])
+            if total == NIK_DIGITS:
+                found.append(("".join(group for group, _ in groups[index : end + 1]), start))
+                index = end + 1
+            else:
+                index += 1
+    return found

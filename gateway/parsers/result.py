@@ -17,6 +17,7 @@ Intent = Literal[
     "start",
     "help",
     "language",
+    "victim",
     "unknown",
 ]
 
@@ -63,6 +64,7 @@ Problem = Literal[
     # commands missing or mangling their argument
     "missing_ref",
     "missing_code",
+    "missing_ids",
     "invalid_nik",
     "invalid_kk",
     "missing_language",
@@ -105,6 +107,7 @@ class ParseResult:
     nik: str | None = None
     kk: str | None = None
     nik_valid: bool = False
+    ids: tuple[str, ...] = ()  # `victim`: the 16-digit NIK or KK numbers given, in order, each once
     language: Language | None = None
     problem: Problem | None = None
     place_text: str | None = None

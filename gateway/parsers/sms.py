@@ -18,9 +18,10 @@ def parse(text: str, region: Region) -> ParseResult:
     1. nothing readable: `?` asks for help, anything else is unreadable;
     2. a report keyword (`LAPOR`, `REPORT`, `lpr`), first or after a word or two: a report;
     3. `HELP`/`INFO` followed by a hazard word (`help flood sukodono`): a report;
-    4. any other command keyword as the first word (not `terima kasih`): that command and its argument;
-    5. no keyword: a report if it names a hazard, or a place with a count or a need;
-    6. anything else: unknown, unreadable.
+    4. `KORBAN` followed by a hazard word and no 16-digit number (`korban banjir sukodono`): a report;
+    5. any other command keyword as the first word (not `terima kasih`): that command and its argument;
+    6. no keyword: a report if it names a hazard, or a place with a count or a need;
+    7. anything else: unknown, unreadable.
     """
     tokens = tokenize(text if isinstance(text, str) else "")
     if not tokens.words:
@@ -31,7 +32,11 @@ def parse(text: str, region: Region) -> ParseResult:
         if keyword.intent == "report" or (keyword.intent == "help" and HAZARD_WORDS.intersection(tokens.words[1:])):
             tokens.take(keyword.position, keyword.position + 1)
             return read_report(tokens, region, keyword.language)
-        return read_command(keyword.intent, tokens, detect_language(tokens.words, keyword.language))
+        command = read_command(keyword.intent, tokens, detect_language(tokens.words, keyword.language))
+        if command.intent == "victim" and not command.ids and HAZARD_WORDS.intersection(tokens.words[1:]):
+            tokens.take(keyword.position, keyword.position + 1)
+            return read_report(tokens, region, keyword.language)
+        return command
 
     report = read_report(tokens, region, None)
     names_a_place = report.village_code is not None or bool(report.candidates)

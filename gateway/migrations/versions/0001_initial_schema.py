@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:44:46.777325
+Create Date: 2026-11-23 11:58:54.333291
 """
 
 from __future__ import annotations
@@ -21,15 +21,26 @@ depends_on = None
 def upgrade() -> None:
 
     op.create_table(
-        "contacts",
+        "households",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("phone", sa.String(length=20), nullable=False),
-        sa.Column("language", sa.String(length=5), nullable=True),
-        sa.Column("opted_out_at", gateway.db.UTCDateTime(), nullable=True),
+        sa.Column("kk", sa.String(length=16), nullable=False),
+        sa.Column("village_code", sa.String(length=13), nullable=True),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("rt", sa.String(length=3), nullable=True),
+        sa.Column("rw", sa.String(length=3), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("in_registry", sa.Boolean(), nullable=False),
+        sa.Column("eligible", sa.Boolean(), nullable=False),
+        sa.Column("ineligible_reason", sa.String(length=40), nullable=True),
         sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
-        sa.UniqueConstraint("phone", name=op.f("uq_contacts_phone")),
+        sa.Column("updated_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
+        sa.UniqueConstraint("kk", name=op.f("uq_households_kk")),
     )
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_households_phone"), ["phone"], unique=False)
+        batch_op.create_index(batch_op.f("ix_households_village_code"), ["village_code"], unique=False)
+
     op.create_table(
         "inbound_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -109,6 +120,109 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_jobs_status_available", ["status", "available_at"], unique=False)
 
     op.create_table(
+        "registry_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.Text(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("invalid", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_imports")),
+    )
+    op.create_table(
+        "affected_households",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("kk", sa.String(length=16), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=12), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_affected_households_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incidents.id"], name=op.f("fk_affected_households_incident_id_incidents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["officer_id"], ["officers.id"], name=op.f("fk_affected_households_officer_id_officers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_affected_households")),
+        sa.UniqueConstraint("incident_id", "kk", name=op.f("uq_affected_households_incident_id")),
+    )
+    with op.batch_alter_table("affected_households", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_affected_households_incident_id"), ["incident_id"], unique=False)
+
+    op.create_table(
+        "allocation_refusals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("kk", sa.String(length=16), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=True),
+        sa.Column("program", sa.String(length=30), nullable=False),
+        sa.Column("agency", sa.String(length=20), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=30), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_allocation_refusals_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incidents.id"], name=op.f("fk_allocation_refusals_incident_id_incidents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_allocation_refusals")),
+    )
+    with op.batch_alter_table("allocation_refusals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_allocation_refusals_incident_id"), ["incident_id"], unique=False)
+
+    op.create_table(
+        "allocations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("program", sa.String(length=30), nullable=False),
+        sa.Column("agency", sa.String(length=20), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("quantity", sa.String(length=40), nullable=False),
+        sa.Column("pickup_point", sa.String(length=60), nullable=False),
+        sa.Column("window_start", gateway.db.UTCDateTime(), nullable=False),
+        sa.Column("window_end", gateway.db.UTCDateTime(), nullable=False),
+        sa.Column("code", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("override_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.Column("notified_at", gateway.db.UTCDateTime(), nullable=True),
+        sa.Column("reminded_at", gateway.db.UTCDateTime(), nullable=True),
+        sa.Column("collected_at", gateway.db.UTCDateTime(), nullable=True),
+        sa.Column("collected_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["collected_by"], ["officers.id"], name=op.f("fk_allocations_collected_by_officers")),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_allocations_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], name=op.f("fk_allocations_incident_id_incidents")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_allocations")),
+        sa.UniqueConstraint("code", name=op.f("uq_allocations_code")),
+        sa.UniqueConstraint("incident_id", "household_id", "category", name=op.f("uq_allocations_incident_id")),
+    )
+    with op.batch_alter_table("allocations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_allocations_household_id"), ["household_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_allocations_incident_id"), ["incident_id"], unique=False)
+        batch_op.create_index("ix_allocations_status_window", ["status", "window_end"], unique=False)
+
+    op.create_table(
+        "contacts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=True),
+        sa.Column("household_id", sa.Integer(), nullable=True),
+        sa.Column("opted_out_at", gateway.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["household_id"], ["households.id"], name=op.f("fk_contacts_household_id_households")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
+        sa.UniqueConstraint("phone", name=op.f("uq_contacts_phone")),
+    )
+    op.create_table(
         "dispatches",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -185,6 +299,26 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbound_messages_status_next", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
+        "people",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("nik", sa.String(length=16), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("relation", sa.String(length=12), nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("sex", sa.String(length=1), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("updated_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["household_id"], ["households.id"], name=op.f("fk_people_household_id_households")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
+        sa.UniqueConstraint("nik", name=op.f("uq_people_nik")),
+    )
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_people_household_id"), ["household_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_people_phone"), ["phone"], unique=False)
+
+    op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("inbound_id", sa.Integer(), nullable=False),
@@ -214,6 +348,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_reports_incident_id"))
 
     op.drop_table("reports")
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_people_phone"))
+        batch_op.drop_index(batch_op.f("ix_people_household_id"))
+
+    op.drop_table("people")
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_outbound_messages_status_next")
         batch_op.drop_index(batch_op.f("ix_outbound_messages_provider_message_id"))
@@ -227,6 +366,22 @@ def downgrade() -> None:
         batch_op.drop_index("ix_dispatches_escalation")
 
     op.drop_table("dispatches")
+    op.drop_table("contacts")
+    with op.batch_alter_table("allocations", schema=None) as batch_op:
+        batch_op.drop_index("ix_allocations_status_window")
+        batch_op.drop_index(batch_op.f("ix_allocations_incident_id"))
+        batch_op.drop_index(batch_op.f("ix_allocations_household_id"))
+
+    op.drop_table("allocations")
+    with op.batch_alter_table("allocation_refusals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_allocation_refusals_incident_id"))
+
+    op.drop_table("allocation_refusals")
+    with op.batch_alter_table("affected_households", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_affected_households_incident_id"))
+
+    op.drop_table("affected_households")
+    op.drop_table("registry_imports")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_jobs_status_available")
 
@@ -243,4 +398,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inbound_messages_phone"))
 
     op.drop_table("inbound_messages")
-    op.drop_table("contacts")
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_households_village_code"))
+        batch_op.drop_index(batch_op.f("ix_households_phone"))
+
+    op.drop_table("households")
