@@ -60,9 +60,14 @@ def register_command(session: Session, phone: str, result: ParseResult, region: 
     """DAFTAR <NIK>[#<KK>]: link this phone to the NIK's household when the registry knows it."""
     if not result.nik or not result.nik_valid or (result.problem in ("invalid_nik", "invalid_kk")):
         return Reply("register_invalid")
-    person = session.scalar(select(Person).where(Person.nik == result.nik))
+    return link_phone(session, phone, result.nik, result.kk, region)
+
+
+def link_phone(session: Session, phone: str, nik: str, kk: str | None, region: Region) -> Reply:
+    """Link ``phone`` to the household of a valid ``nik`` (and ``kk``, if given) when the registry knows it."""
+    person = session.scalar(select(Person).where(Person.nik == nik))
     household = session.get(Household, person.household_id) if person else None
-    if person is None or household is None or (result.kk and household.kk != result.kk):
+    if person is None or household is None or (kk and household.kk != kk):
         return Reply("register_unknown")
     contact = session.scalar(select(Contact).where(Contact.phone == phone))
     if contact is None:

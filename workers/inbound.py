@@ -75,12 +75,7 @@ def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: Pars
     """
     region = rt.region
     if result.problem is None and result.village_code and result.hazard:
-        recorded = record_report(session, inbound, result, rt.rules)
-        incident = recorded.incident
-        alerts = dispatch_incident(session, rt.settings, rt.rules, region, incident)
-        return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
-                                         "place": place_name(region, result.village_code),
-                                         "ref": incident.ref}, alerts)  # fmt: skip
+        return accept_report(rt, session, inbound, result, language)
     keyword = hazard_keyword(result.hazard, language)  # replies below show the command to send again
     if result.problem == "ambiguous_place":
         districts = sorted({region.district_name(region.district_of(code)) for code in result.candidates})
@@ -100,6 +95,19 @@ def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: Pars
         return Reply("report_no_village", {"hazard": keyword, "district": district.upper(),
                                            "examples": examples})  # fmt: skip
     return Reply("report_no_place", {"hazard": keyword})
+
+
+def accept_report(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+    """Record a complete report (SMS or USSD), dispatch its incident, and answer with the reference.
+
+    The caller queues the returned reply to the reporter and hands ``follow_up`` (the alerts) off after commit.
+    """
+    recorded = record_report(session, inbound, result, rt.rules, channel=inbound.channel)
+    incident = recorded.incident
+    alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident)
+    return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
+                                     "place": place_name(rt.region, result.village_code),
+                                     "ref": incident.ref}, alerts)  # fmt: skip
 
 
 def _contact_command(session: Session, phone: str, result: ParseResult) -> Reply:
