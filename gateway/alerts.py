@@ -39,12 +39,14 @@ def officers_of(session: Session, agency: str, role: str, district_code: str | N
 
 
 def dispatch_incident(
-    session: Session, settings: Settings, rules: Rules, region: Region, incident: Incident
-) -> list[int]:
+    session: Session, settings: Settings, rules: Rules, region: Region, incident: Incident,
+    cause: int | None = None,
+) -> list[int]:  # fmt: skip
     """Create a dispatch for every agency the rules want and the incident does not have yet; alert their officers.
 
     Called when an incident opens and again when a report changes it (a larger count can reach more agencies).
-    Returns the send jobs to hand off after the commit.
+    ``cause`` is the inbound message that led here, kept on each alert. Returns the send jobs to hand off after
+    the commit.
     """
     now = utcnow()
     have = {d.agency: d for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id))}
@@ -74,7 +76,7 @@ def dispatch_incident(
             log_event(session, incident.id, "no_officer", "system", detail=f"{agency.code} has nobody on duty here")
         key = f"alert:{dispatch.id}:{zlib.crc32(dispatch.task.encode())}"
         for officer in recipients:
-            jobs += _alert(session, settings, region, incident, dispatch, officer, "alert", key=key)
+            jobs += _alert(session, settings, region, incident, dispatch, officer, "alert", key=key, cause=cause)
     return jobs
 
 
@@ -87,6 +89,7 @@ def _alert(
     officer: Officer,
     template: str,
     key: str,
+    cause: int | None = None,
     **extra: object,
 ) -> list[int]:
     """Queue one alert or escalation SMS to one officer, once per key."""
@@ -98,7 +101,7 @@ def _alert(
         "ref": incident.ref or "", **extra,
     }  # fmt: skip
     job = queue_sms(session, settings, phone=officer.phone, template=template, language=language,
-                    key=f"{key}:{officer.id}", values=values)  # fmt: skip
+                    key=f"{key}:{officer.id}", values=values, inbound_id=cause)  # fmt: skip
     return [job] if job is not None else []
 
 

@@ -104,7 +104,7 @@ def accept_report(rt: Runtime, session: Session, inbound: InboundMessage, result
     """
     recorded = record_report(session, inbound, result, rt.rules, channel=inbound.channel)
     incident = recorded.incident
-    alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident)
+    alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident, cause=inbound.id)
     return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
                                      "place": place_name(rt.region, result.village_code),
                                      "ref": incident.ref}, alerts)  # fmt: skip

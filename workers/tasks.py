@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 
 from gateway.config import load_settings
 from gateway.db import utcnow
@@ -57,20 +58,12 @@ def execute(rt: Runtime, outbox_id: int) -> bool | None:
     is recorded on the row with its retry time.
     """
     now = utcnow()
-    with rt.db.session() as session:
-        claimed = session.execute(
-            update(OutboxJob)
-            .where(
-                OutboxJob.id == outbox_id,
-                OutboxJob.status == OutboxStatus.PENDING,
-                OutboxJob.available_at <= now,
-            )
-            .values(status=OutboxStatus.RUNNING, started_at=now, attempts=OutboxJob.attempts + 1)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        job = session.get_one(OutboxJob, outbox_id)
-        kind, ref_id, attempts = job.kind, job.ref_id, job.attempts
+    # Core statements built once (below), not ORM sessions: every report and every SMS passes through here.
+    with rt.db.engine.begin() as conn:
+        job = conn.execute(CLAIM, {"job_id": outbox_id, "now": now}).first()
+    if job is None:
+        return False
+    kind, ref_id, attempts = job
 
     run = JOBS.get(kind)
     try:
@@ -81,13 +74,33 @@ def execute(rt: Runtime, outbox_id: int) -> bool | None:
         _failed(rt, outbox_id, attempts, error)
         return None
 
-    values: dict[str, object] = {"status": OutboxStatus.DONE, "finished_at": utcnow(), "last_error": None}
-    if outcome.retry_at is not None:
-        values = {"status": OutboxStatus.PENDING, "available_at": outcome.retry_at}
-    with rt.db.session() as session:
-        session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
+    with rt.db.engine.begin() as conn:
+        if outcome.retry_at is None:
+            conn.execute(FINISH, {"job_id": outbox_id, "now": utcnow()})
+        else:
+            conn.execute(RESCHEDULE, {"job_id": outbox_id, "at": outcome.retry_at})
     Relay(rt, run_inline=execute).hand_off(outcome.follow_up)
     return True
+
+
+_TABLE = cast(Table, OutboxJob.__table__)
+_job = _TABLE.c
+CLAIM = (
+    update(_TABLE)
+    .where(_job.id == bindparam("job_id"), _job.status == OutboxStatus.PENDING, _job.available_at <= bindparam("now"))
+    .values(status=OutboxStatus.RUNNING, started_at=bindparam("now"), attempts=_job.attempts + 1)
+    .returning(_job.kind, _job.ref_id, _job.attempts)
+)
+FINISH = (
+    update(_TABLE)
+    .where(_job.id == bindparam("job_id"))
+    .values(status=OutboxStatus.DONE, finished_at=bindparam("now"), last_error=None)
+)
+RESCHEDULE = (
+    update(_TABLE)
+    .where(_job.id == bindparam("job_id"))
+    .values(status=OutboxStatus.PENDING, available_at=bindparam("at"))
+)
 
 
 def run_escalations(rt: Runtime) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
@@ -58,41 +59,51 @@ def backoff(attempts: int) -> timedelta:
 def deliver(rt: Runtime, outbound_id: int) -> Outcome:
     """Send one queued SMS: claim it, record the attempt, call the provider, store the outcome."""
     now = utcnow()
+    # The common case in one statement: due, not expired, still queued. Core statements built once, not ORM
+    # sessions: every SMS passes through here.
+    with rt.db.engine.begin() as conn:
+        claimed = conn.execute(CLAIM, {"message_id": outbound_id, "now": now}).first()
+    if claimed is None:
+        return _not_claimed(rt, outbound_id, now)
+    phone, text, encoding, segments, attempts = claimed
+    try:
+        accepted = rt.provider.send(phone, SmsText(text, encoding, segments))
+    except ProviderError as error:
+        return _record_failure(rt, outbound_id, attempts, error)
+    with rt.db.engine.begin() as conn:
+        conn.execute(MARK_SENT, {"message_id": outbound_id, "provider": rt.provider.name, "now": utcnow(),
+                                 "provider_id": accepted.message_id, "delivery": accepted.status})  # fmt: skip
+    return Outcome()
+
+
+def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
+    """Why a message could not be claimed: expired (say so), not due yet (come back), or not ours to send."""
     with rt.db.session() as session:
         message = session.get(OutboundMessage, outbound_id)
         if message is None or message.status != OutboundStatus.QUEUED:
-            return Outcome()
+            return Outcome()  # sent, failed, or another worker has it
         if message.expires_at <= now:
             message.status = OutboundStatus.EXPIRED
             message.last_error = "not sent before it expired"
             return Outcome()
-        if message.next_attempt_at > now:
-            return Outcome(retry_at=message.next_attempt_at)
-        claimed = session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == outbound_id, OutboundMessage.status == OutboundStatus.QUEUED)
-            .values(status=OutboundStatus.SENDING, attempts=OutboundMessage.attempts + 1)
-            .returning(OutboundMessage.attempts)
-            .execution_options(synchronize_session=False)
-        ).first()
-        if claimed is None:  # another worker has it
-            return Outcome()
-        attempts = claimed.attempts
-        phone, sms = message.phone, SmsText(message.text, message.encoding, message.segments)  # type: ignore[arg-type]
+        return Outcome(retry_at=message.next_attempt_at)
 
-    try:
-        accepted = rt.provider.send(phone, sms)
-    except ProviderError as error:
-        return _record_failure(rt, outbound_id, attempts, error)
 
-    with rt.db.session() as session:
-        session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == outbound_id)
-            .values(status=OutboundStatus.SENT, provider=rt.provider.name, provider_message_id=accepted.message_id,
-                    sent_at=utcnow(), last_error=None, delivery_status=accepted.status)
-        )  # fmt: skip
-    return Outcome()
+_TABLE = cast(Table, OutboundMessage.__table__)
+_out = _TABLE.c
+CLAIM = (
+    update(_TABLE)
+    .where(_out.id == bindparam("message_id"), _out.status == OutboundStatus.QUEUED,
+           _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
+    .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
+    .returning(_out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
+)  # fmt: skip
+MARK_SENT = (
+    update(_TABLE)
+    .where(_out.id == bindparam("message_id"))
+    .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
+            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
+)  # fmt: skip
 
 
 def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: ProviderError) -> Outcome:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:58:54.333291
+Create Date: 2026-11-23 12:24:46.907256
 """
 
 from __future__ import annotations
@@ -293,6 +293,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbound_messages_idempotency_key")),
     )
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbound_messages_inbound_id"), ["inbound_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_outbound_messages_provider_message_id"), ["provider_message_id"], unique=False
         )
@@ -356,6 +357,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_outbound_messages_status_next")
         batch_op.drop_index(batch_op.f("ix_outbound_messages_provider_message_id"))
+        batch_op.drop_index(batch_op.f("ix_outbound_messages_inbound_id"))
 
     op.drop_table("outbound_messages")
     with op.batch_alter_table("incident_events", schema=None) as batch_op:

@@ -1,0 +1,256 @@
+"""End-to-end benchmark: from ``POST /webhooks/sms`` to the confirmation and the officers' alerts handed to the
+provider, with gunicorn, Redis, RQ workers and the relay running as the Procfile runs them.
+
+Reports go out at a fixed rate over a realistic spread of desa and hazards (most join an incident already open,
+some open new ones and alert officers). Afterwards the database says, for every report, when it was received and
+when the last SMS it caused was handed to the provider: that is its end-to-end latency. Throughput is the rate at
+which reports were completed while the load ran. Only loopback traffic; bounded in count and time.
+
+    .venv/bin/python bench/pipeline.py --database sqlite --rate 300 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest
+
+HAZARDS = ("BANJIR", "LONGSOR", "KEBAKARAN", "ANGIN KENCANG")
+VILLAGES = 60  # desa the load spreads over: 60 x 4 hazards = up to 240 incidents
+
+
+@dataclass(frozen=True)
+class ReportSet(ingest.MessageSet):
+    """Report ``n``: a hazard at one of VILLAGES desa of Kendal, from its own phone."""
+
+    villages: tuple[str, ...] = ()
+
+    def body(self, n: int) -> bytes:
+        rng = random.Random(n)
+        text = f"LAPOR {rng.choice(HAZARDS)} {rng.choice(self.villages)} {rng.randint(1, 80)} KK"
+        fields = {"from": f"0812{(n * 7919 + 12_345_678) % 100_000_000:08d}", "to": "98123", "text": text,
+                  "date": "2026-11-23 10:21:36", "id": self.provider_id(n)}  # fmt: skip
+        return urlencode(fields).encode()
+
+
+def kendal_villages() -> tuple[str, ...]:
+    """Desa names that resolve on their own (no same-named desa elsewhere in Kendal)."""
+    from gateway.parsers import load_region, parse
+
+    region = load_region("33.24")
+    names = [name for code, _ in region.districts() for _, name in region.villages(code)]
+    unique = [n for n in names if parse(f"LAPOR BANJIR {n} 5 KK", region).village_code]
+    return tuple(random.Random(3).sample(unique, VILLAGES))
+
+
+ROSTER_AGENCIES = ("BPBD", "DINSOS", "BAZNAS", "PMI", "TAGANA", "RELAWAN")
+
+
+def write_roster(path: Path) -> None:
+    """Two officers and a supervisor per agency for the whole kabupaten, and the coordinator desk."""
+    lines = ["name,phone,agency,role,districts"]
+    n = 0
+    for agency in ROSTER_AGENCIES:
+        for role in ("officer", "officer", "supervisor"):
+            n += 1
+            lines.append(f"{agency} {role} {n},08119{n:07d},{agency},{role},")
+    lines.append("Pusdalops,0811900000099,PUSDALOPS,officer,")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@dataclass
+class Outcome:
+    kind: str
+    workers: int
+    rate: float
+    sent: int = 0
+    errors: int = 0
+    load_seconds: float = 0.0
+    reports: int = 0
+    completed_in_window: int = 0
+    drained_after: float = 0.0
+    sms: int = 0
+    alerts: int = 0
+    incidents: int = 0
+    latencies: list[float] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_latencies(url: str, load_end: float, load_start: float) -> tuple[list[float], int, int, int, int]:
+    """Per report: last SMS handed over minus received; plus reports done in the window, SMS, alerts, incidents."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.received_at, MAX(o.sent_at) FROM inbound_messages i JOIN outbound_messages o "
+            "ON o.inbound_id = i.id WHERE o.status = 'sent' GROUP BY i.id"
+        )).all()  # fmt: skip
+        sms = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'")).scalar_one()
+        alerts = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE template = 'alert'")).scalar_one()
+        incidents = conn.execute(text("SELECT COUNT(*) FROM incidents")).scalar_one()
+    engine.dispose()
+
+    def seconds(value: object) -> float:
+        if isinstance(value, str):
+            from datetime import datetime
+
+            value = datetime.fromisoformat(value)
+        return value.timestamp() if value.tzinfo else value.replace(tzinfo=ingest.UTC).timestamp()  # type: ignore[attr-defined]
+
+    latencies = []
+    in_window = 0
+    for received, last_sent in rows:
+        start, end = seconds(received), seconds(last_sent)
+        latencies.append(end - start)
+        if end <= load_end:
+            in_window += 1
+    return sorted(latencies), in_window, int(sms), int(alerts), int(incidents)
+
+
+def pending_sms(url: str) -> int:
+    """Reports not yet processed plus SMS not yet handed over."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        waiting = conn.execute(text(
+            "SELECT (SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL) + "
+            "(SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'sending'))"
+        )).scalar_one()  # fmt: skip
+    engine.dispose()
+    return int(waiting)
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and their children."""
+    total = 0.0
+    for pid, ppid, _comm, cpu in ingest._proc_stats():
+        if pid in pids or ppid in pids:
+            total += cpu
+    return total
+
+
+def run(kind: str, args: argparse.Namespace) -> Outcome:
+    tmp = Path(tempfile.mkdtemp(prefix=f"gateway-pipeline-{kind}-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    outcome = Outcome(kind, args.workers, args.rate)
+    try:
+        url = f"sqlite:///{tmp / 'gateway.db'}" if kind == "sqlite" else ingest.prepare_postgres()
+        ingest.flush_redis()
+        port = ingest.free_port()
+        secret = "bench-" + secrets.token_urlsafe(18)
+        env = ingest.server_env(url, tmp / "var", port, secret, argparse.Namespace(redis=True, workers=0, threads=0))
+        gateway = ingest.executable("gateway")
+        subprocess.run([gateway, "init"], env=env, cwd=ingest.REPO, check=True, capture_output=True)
+        write_roster(tmp / "officers.csv")
+        subprocess.run([gateway, "import", "officers", str(tmp / "officers.csv")], env=env, cwd=ingest.REPO,
+                       check=True, capture_output=True)  # fmt: skip
+        web = ingest.start_server(env, tmp / "web.log", ingest.DEFAULT_GUNICORN_CONFIG)
+        processes.append(web)
+        for n in range(args.workers):
+            with (tmp / f"worker{n}.log").open("wb") as log:
+                processes.append(subprocess.Popen([gateway, "worker"], env=env, cwd=ingest.REPO, stdout=log,
+                                                  stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
+        with (tmp / "relay.log").open("wb") as log:
+            processes.append(subprocess.Popen([gateway, "relay"], env=env, cwd=ingest.REPO, stdout=log,
+                                              stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
+        ingest.wait_healthy(port, web, tmp / "web.log")
+        reports = ReportSet(run=secrets.token_hex(3), villages=kendal_villages())
+        client = ingest.Client(port, secret, reports, timeout=10.0)
+        count = int(args.rate * args.duration)
+        print(f"[{kind}] gunicorn + {args.workers} worker(s) + relay; {count} reports at {args.rate:.0f}/s", flush=True)
+        pids = [p.pid for p in processes]
+        cpu_before = {"web": process_cpu([web.pid]), "workers+relay": process_cpu(pids[1:])}
+        load = client.run(range(count), args.concurrency, args.duration + 5, args.rate)
+        load_end = time.time()
+        outcome.sent, outcome.errors, outcome.load_seconds = load.sent, len(load.failed), load.elapsed
+        deadline = time.monotonic() + args.drain_timeout
+        while (waiting := pending_sms(url)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        outcome.drained_after = time.time() - load_end
+        if waiting:
+            outcome.problems.append(f"{waiting} reports or SMS still waiting after {args.drain_timeout:.0f}s")
+        outcome.cpu = {"web": process_cpu([web.pid]) - cpu_before["web"],
+                       "workers+relay": process_cpu(pids[1:]) - cpu_before["workers+relay"]}  # fmt: skip
+        latencies, in_window, outcome.sms, outcome.alerts, outcome.incidents = read_latencies(
+            url, load_end, load_end - load.elapsed
+        )
+        outcome.latencies, outcome.reports, outcome.completed_in_window = latencies, len(latencies), in_window
+        if outcome.reports < len(load.ok):
+            outcome.problems.append(f"{len(load.ok) - outcome.reports} accepted reports got no SMS out")
+        return outcome
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+        with contextlib.suppress(ingest.SetupError):
+            ingest.flush_redis()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def show(o: Outcome) -> str:
+    lat = o.latencies
+    p = (lambda q: ingest.percentile(lat, q) * 1000) if lat else (lambda q: float("nan"))
+    rate = o.completed_in_window / o.load_seconds if o.load_seconds else 0.0
+    print(f"== {o.kind}: {o.sent} reports sent at {o.rate:.0f}/s, {o.errors} errors ==")
+    print(f"  completed          {o.reports} reports ({o.completed_in_window} within the load window: {rate:.0f}/s), "
+          f"backlog drained {o.drained_after:.1f}s after the load")  # fmt: skip
+    print(f"  end-to-end ms      p50 {p(0.5):.0f}  p95 {p(0.95):.0f}  p99 {p(0.99):.0f}  max {p(1.0):.0f}")
+    print(f"  SMS handed over    {o.sms} ({o.alerts} officer alerts), {o.incidents} incidents")
+    print(f"  CPU seconds        web {o.cpu.get('web', 0):.1f}, workers+relay {o.cpu.get('workers+relay', 0):.1f}")
+    for problem in o.problems:
+        print(f"  PROBLEM            {problem}")
+    met = rate >= 500 and lat and p(0.99) < 1000 and not o.problems and not o.errors
+    print(f"  target             {'met' if met else 'NOT met'} (>= 500 reports/s, p99 < 1 s)")
+    return (
+        f"| {o.kind} | {o.workers} | {o.rate:.0f} | {o.sent} | {o.errors} | {rate:.0f} | {p(0.5):.0f} | "
+        f"{p(0.99):.0f} | {p(1.0):.0f} | {o.drained_after:.1f} | {o.sms} | {o.alerts} | {o.incidents} | "
+        f"{o.cpu.get('web', 0):.1f} | {o.cpu.get('workers+relay', 0):.1f} | {'met' if met else 'not met'} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--rate", type=float, default=500.0, help="reports/s sent")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
+    parser.add_argument("--workers", type=int, default=2, help="`gateway worker` processes")
+    parser.add_argument("--concurrency", type=int, default=32, help="client connections")
+    parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
+    args = parser.parse_args(argv)
+    rows = []
+    for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+        rows.append(show(run(kind, args)))
+    print(f"\n### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — `bench/pipeline.py "
+          f"{' '.join(argv or sys.argv[1:])}`\n\n{ingest.machine_facts()}\n")  # fmt: skip
+    print("| database | workers | rate sent/s | sent | errors | completed/s | p50 ms | p99 ms | max ms | drained s | "
+          "SMS | alerts | incidents | web CPU s | workers+relay CPU s | target |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
