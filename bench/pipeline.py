@@ -212,7 +212,7 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
 
 def show(o: Outcome) -> str:
     lat = o.latencies
-    p = (lambda q: ingest.percentile(lat, q) * 1000) if lat else (lambda q: float("nan"))
+    p = (lambda q: ingest.percentile(lat, q * 100) * 1000) if lat else (lambda q: float("nan"))
     rate = o.completed_in_window / o.load_seconds if o.load_seconds else 0.0
     print(f"== {o.kind}: {o.sent} reports sent at {o.rate:.0f}/s, {o.errors} errors ==")
     print(f"  completed          {o.reports} reports ({o.completed_in_window} within the load window: {rate:.0f}/s), "

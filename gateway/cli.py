@@ -131,7 +131,8 @@ def serve(host: str, port: int) -> None:
 
 @cli.command()
 @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
-def worker(burst: bool) -> None:
+@click.option("--verbose", is_flag=True, help="Log every job RQ runs (by default only warnings and errors).")
+def worker(burst: bool, verbose: bool) -> None:
     """Run an RQ worker for the gateway's queue (needs REDIS_URL)."""
     from rq import SimpleWorker
 
@@ -149,7 +150,9 @@ def worker(burst: bool) -> None:
             raise click.ClickException(str(error)) from None
         bind(rt)
         # SimpleWorker runs jobs in this process: no fork per job, and the database pool is reused.
-        SimpleWorker([rt.queue], connection=rt.redis).work(burst=burst, with_scheduler=False)
+        SimpleWorker([rt.queue], connection=rt.redis).work(
+            burst=burst, with_scheduler=False, logging_level="INFO" if verbose else "WARNING"
+        )
 
 
 @cli.command()
@@ -232,11 +235,11 @@ def import_households(csv_file: Path) -> None:
 
             read = read_registry(lines(), rt.settings.gateway_region)
         for error in read.errors[:200]:
-            click.echo(f"{csv_file}: {error}", err=True)
+            click.echo(f"{csv_file}: line {error.line}: {error.message}", err=True)
         if len(read.errors) > 200:
             click.echo(f"{csv_file}: … and {len(read.errors) - 200} more bad rows", err=True)
         for warning in read.warnings[:50]:
-            click.echo(f"{csv_file}: warning: {warning}", err=True)
+            click.echo(f"{csv_file}: line {warning.line}: warning: {warning.message}", err=True)
         click.echo(f"read {read.rows} rows: {len(read.people)} valid, {len(read.errors)} invalid (left out)", err=True)
         with rt.db.session() as session:
             summary = store_registry(session, read.people)

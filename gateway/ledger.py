@@ -37,6 +37,7 @@ LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point re
 OPEN = ("allocated", "notified")
 REMIND_BEFORE = timedelta(hours=24)
 CODE_RETRIES = 5
+LOOKUP_BATCH = 500
 MAX_POINT = 30  # characters of pickup point that still keep the pickup notice in one GSM-7 segment
 
 
@@ -69,18 +70,24 @@ def add_affected(
     overrides, and the report lists it.
     """
     summary = AffectedSummary()
+    numbers = list(dict.fromkeys(n for n in ("".join(ch for ch in raw if ch.isdigit()) for raw in ids) if len(n) == 16))
+    by_kk: dict[str, tuple[str, int]] = {}
+    by_nik: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(numbers), LOOKUP_BATCH):  # two queries per batch, not two per number
+        chunk = numbers[start : start + LOOKUP_BATCH]
+        for kk, household_id in session.execute(select(Household.kk, Household.id).where(Household.kk.in_(chunk))):
+            by_kk[kk] = (kk, household_id)
+        for nik, kk, household_id in session.execute(
+            select(Person.nik, Household.kk, Household.id)
+            .join(Household, Household.id == Person.household_id)
+            .where(Person.nik.in_(chunk))
+        ):
+            by_nik[nik] = (kk, household_id)
     wanted: dict[str, int | None] = {}
-    for raw in ids:
-        number = "".join(ch for ch in raw if ch.isdigit())
-        if len(number) != 16:
-            continue
-        household = session.scalar(select(Household).where(Household.kk == number))
-        if household is None:
-            person = session.scalar(select(Person).where(Person.nik == number))
-            if person is not None:
-                household = session.get(Household, person.household_id)
-        if household is not None:
-            wanted[household.kk] = household.id
+    for number in numbers:
+        found = by_kk.get(number) or by_nik.get(number)
+        if found is not None:
+            wanted[found[0]] = found[1]
         else:
             wanted[number] = None
             summary.not_in_registry.append(number)

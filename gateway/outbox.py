@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"
 BATCH_WINDOW = 0.02  # seconds the hand-off thread gathers ids before one enqueue
+JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers
 HAND_OFF_GRACE = timedelta(seconds=10)  # leave fresh rows to the post-commit hand-off before sweeping them
 REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis lost it (it keeps nothing on disk)
@@ -83,7 +84,7 @@ class Relay:
             with queue.connection.pipeline() as pipe:
                 for start in range(0, len(job_ids), RQ_BATCH):
                     queue.enqueue(RQ_ENTRY_POINT, list(job_ids[start : start + RQ_BATCH]), pipeline=pipe,
-                                  result_ttl=0, failure_ttl=24 * 3600)  # fmt: skip
+                                  result_ttl=0, failure_ttl=24 * 3600, job_timeout=JOB_TIMEOUT)  # fmt: skip
                 pipe.execute()
         except redis.RedisError as error:
             self.rt.redis_failed(error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -164,3 +165,44 @@ def test_incidents_and_incident_show_what_happened(env: dict[str, str], tmp_path
     assert "acknowledged   via sms by +62********001 BPBD" in shown
     assert "081234567890" not in shown and "+6281234567890" not in shown
     assert "no incident with reference '42'" in CliRunner(env=env).invoke(cli, ["incident", "42"]).output
+
+
+REGISTRY_CSV = """no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status
+3324150000000001,3324150101800001,Budi Santoso,KEPALA KELUARGA,1980-01-01,L,33.24.15.1002,Jl. Mawar 1,001,002,081311110001,HIDUP
+3324150000000002,3324150202700003,Joko Susilo,KEPALA KELUARGA,1970-02-02,L,33.24.15.1002,Jl. Melati 2,002,002,,MENINGGAL
+3324150000000005,12345,Salah NIK,KEPALA KELUARGA,1990-01-01,L,33.24.15.1002,Jl. X,001,001,,HIDUP
+"""  # noqa: E501
+
+
+def test_the_aid_commands_take_a_coordinator_from_registry_to_report(env: dict[str, str], tmp_path: Path) -> None:
+    registry, roster, affected = tmp_path / "dtks.csv", tmp_path / "officers.csv", tmp_path / "affected.csv"
+    registry.write_text(REGISTRY_CSV)
+    roster.write_text(ROSTER)
+    affected.write_text("no_kk\n3324150000000001\n3324150000000002\n12345\n")
+    imported = CliRunner(env=env).invoke(cli, ["import", "households", str(registry)])
+    assert imported.exit_code == 0, imported.output
+    assert "line 4:" in imported.output and "read 3 rows: 2 valid, 1 invalid (left out)" in imported.output
+    assert "households: 2 added, 0 updated" in imported.output
+    assert "SEMBAKO      DINSOS   food      1 paket sembako" in run(env, "aid", "programs").output
+    assert run(env, "import", "officers", str(roster)).exit_code == 0
+    assert run(env, "simulate", "sms", "--from", "081234567890", "LAPOR BANJIR SUKODONO 25 KK").exit_code == 0
+    marked = CliRunner(env=env).invoke(cli, ["aid", "affected", "1001", str(affected)])
+    assert "line 4: '12345' is not a 16-digit KK or NIK; left out" in marked.output
+    assert "incident 1001: 2 households added, 0 already listed, 0 not in the registry" in marked.output
+    allocated = run(env, "aid", "allocate", "1001", "sembako", "--point", "Balai Desa Sukodono")
+    assert (
+        "SEMBAKO for incident 1001: 1 allocated, 1 pickup SMS queued, 0 without a phone; refused: 1 not eligible"
+        in allocated.output
+    )
+    too_long = CliRunner(env=env).invoke(cli, ["aid", "allocate", "1001", "NFI", "--point", "x" * 31])
+    assert too_long.exit_code != 0 and "--point must be at most 30 characters" in too_long.output
+    notice = json.loads((tmp_path / "var" / "sent_sms.jsonl").read_text().splitlines()[-1])
+    code = notice["text"].split("Kode: ")[1].split(".")[0]
+    redeemed = CliRunner(env=env).invoke(cli, ["aid", "redeem", code, "--officer", "081100000003"])
+    assert redeemed.exit_code == 0 and f"Code {code} VALID: 1 paket sembako" in redeemed.output
+    again = CliRunner(env=env).invoke(cli, ["aid", "redeem", code, "--officer", "081100000003"])
+    assert again.exit_code == 1 and "ALREADY COLLECTED" in again.output
+    report = run(env, "aid", "report", "1001", "--csv", str(tmp_path / "report.csv"))
+    assert "DINSOS   Sukodono" in report.output
+    [row] = list(csv.DictReader((tmp_path / "report.csv").read_text().splitlines()))
+    assert (row["agency"], row["allocated"], row["collected"], row["not_eligible"]) == ("DINSOS", "1", "1", "1")

@@ -79,7 +79,10 @@ def execute(rt: Runtime, outbox_id: int) -> bool | None:
             conn.execute(FINISH, {"job_id": outbox_id, "now": utcnow()})
         else:
             conn.execute(RESCHEDULE, {"job_id": outbox_id, "at": outcome.retry_at})
-    Relay(rt, run_inline=execute).hand_off(outcome.follow_up)
+    # A job's follow-ups (a report's reply and alerts) run here and now: no round trip through Redis, and the
+    # SMS go out as soon as the report is recorded. Their outbox rows keep them safe if this process dies.
+    for follow_up in outcome.follow_up:
+        execute(rt, follow_up)
     return True
 
 
