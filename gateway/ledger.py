@@ -92,11 +92,11 @@ def add_affected(
             wanted[number] = None
             summary.not_in_registry.append(number)
     known = set(session.scalars(select(AffectedHousehold.kk).where(AffectedHousehold.incident_id == incident.id)))
-    for kk, household_id in wanted.items():
+    for kk, registered in wanted.items():
         if kk in known:
             summary.already += 1
             continue
-        session.add(AffectedHousehold(incident_id=incident.id, kk=kk, household_id=household_id, source=source,
+        session.add(AffectedHousehold(incident_id=incident.id, kk=kk, household_id=registered, source=source,
                                       officer_id=officer_id, created_at=utcnow()))  # fmt: skip
         summary.added += 1
     return summary
