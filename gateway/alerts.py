@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
+from gateway.contacts import language_of
 from gateway.db import utcnow
 from gateway.incidents import CLOSED, facts_of, facts_summary, hazard_label, log_event, place_name
-from gateway.models import Contact, Dispatch, Incident, Officer
+from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
 from gateway.routing import Rules, escalation_due, escalation_schedule, route
 from gateway.sms.outgoing import queue_sms
@@ -20,12 +21,6 @@ from gateway.sms.outgoing import queue_sms
 log = logging.getLogger(__name__)
 
 ESCALATION_BATCH = 100
-
-
-def language_of(session: Session, phone: str, default: str) -> str:
-    """The language this phone chose, or ``default``."""
-    chosen = session.scalar(select(Contact.language).where(Contact.phone == phone))
-    return chosen or default
 
 
 def officers_of(session: Session, agency: str, role: str, district_code: str | None) -> list[Officer]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gateway.aid.codes import check_code, format_code, new_code
 from gateway.aid.programs import Program
 from gateway.config import Settings
+from gateway.contacts import languages_of
 from gateway.db import utcnow
 from gateway.models import (
     AffectedHousehold,
@@ -31,7 +32,7 @@ from gateway.models import (
     Officer,
     Person,
 )
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.outgoing import SmsRequest, queue_sms_many
 
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point read on their phones
 OPEN = ("allocated", "notified")
@@ -154,16 +155,15 @@ def allocate(
             candidates.append(household)
     created = _insert_allocations(session, incident, program, pickup_point, window_start, window_end,
                                   candidates, override_reason, result)  # fmt: skip
-    for allocation, household in created:
-        result.allocated += 1
-        if household.phone is None:
-            result.without_phone += 1
-            continue
-        job = _pickup_sms(session, settings, allocation, household.phone, program, "pickup_notice")
-        if job is not None:
-            allocation.status, allocation.notified_at = "notified", utcnow()
-            result.notified += 1
-            result.jobs.append(job)
+    reachable = [(allocation, household.phone) for allocation, household in created if household.phone]
+    result.allocated, result.without_phone = len(created), len(created) - len(reachable)
+    languages = languages_of(session, [phone for _, phone in reachable], settings.default_language)
+    requests = [_pickup_request(a, phone, program, "pickup_notice", languages[phone]) for a, phone in reachable]
+    result.jobs = queue_sms_many(session, settings, requests)
+    now = utcnow()
+    for allocation, _phone in reachable:
+        allocation.status, allocation.notified_at = "notified", now
+    result.notified = len(reachable)
     return result
 
 
@@ -239,14 +239,10 @@ def _refuse(
     result.refused[reason] += 1
 
 
-def _pickup_sms(
-    session: Session, settings: Settings, allocation: Allocation, phone: str, program: Program, template: str
-) -> int | None:
-    """Queue the pickup notice (or its reminder) for one allocation, in the phone's language."""
-    language = session.scalar(select(Contact.language).where(Contact.phone == phone)) or settings.default_language
-    return queue_sms(
-        session, settings, phone=phone, template=template, language=language,
-        key=f"{template}:{allocation.id}",
+def _pickup_request(allocation: Allocation, phone: str, program: Program, template: str, language: str) -> SmsRequest:
+    """The pickup notice (or its reminder) for one allocation."""
+    return SmsRequest(
+        phone=phone, template=template, language=language, key=f"{template}:{allocation.id}",
         values={"agency": allocation.agency, "amount": program.amount(language), "item": program.item(language),
                 "point": allocation.pickup_point, "from": local_day(allocation.window_start),
                 "until": local_day(allocation.window_end - timedelta(seconds=1)),
@@ -346,16 +342,14 @@ def remind_and_expire(session: Session, settings: Settings, programs: dict[str, 
                Household.phone.is_not(None))
         .limit(500)
     ).all()  # fmt: skip
-    jobs: list[int] = []
+    languages = languages_of(session, [phone for _, phone in due if phone], settings.default_language)
+    requests = []
     for allocation, phone in due:
         program = programs.get(allocation.program)
-        if program is None or phone is None:
-            continue
-        job = _pickup_sms(session, settings, allocation, phone, program, "pickup_reminder")
         allocation.reminded_at = now
-        if job is not None:
-            jobs.append(job)
-    return jobs
+        if program is not None and phone is not None:
+            requests.append(_pickup_request(allocation, phone, program, "pickup_reminder", languages[phone]))
+    return queue_sms_many(session, settings, requests)
 
 
 # ---- accountability -----------------------------------------------------------------------------------------------

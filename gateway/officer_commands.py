@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.alerts import language_of
 from gateway.config import Settings
+from gateway.contacts import language_of
 from gateway.db import utcnow
 from gateway.incidents import CLOSED, hazard_label, log_event, place_name, reporter_phones
 from gateway.models import Dispatch, Incident, Officer

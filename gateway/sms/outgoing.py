@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
 from gateway.db import utcnow
-from gateway.models import OutboundMessage, OutboundStatus
-from gateway.outbox import Outcome, add_job
+from gateway.models import OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
+from gateway.outbox import Outcome
 from gateway.runtime import Runtime
 from gateway.sms.errors import ProviderError
 from gateway.sms.templates import render
@@ -22,6 +23,19 @@ from gateway.sms.text import SmsText
 log = logging.getLogger(__name__)
 
 SEND_JOB = "send_sms"
+KEY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    """One SMS to queue: to whom, which template in which language, its values and idempotency key."""
+
+    phone: str
+    template: str
+    language: str
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    inbound_id: int | None = None
 
 
 def queue_sms(
@@ -36,19 +50,39 @@ def queue_sms(
     inbound_id: int | None = None,
 ) -> int | None:
     """Render and queue an SMS in the caller's transaction; return the send job's id, or None if ``key`` was used."""
-    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.idempotency_key == key)) is not None:
-        return None
-    sms = render(template, language, **(values or {}))
+    jobs = queue_sms_many(session, settings, [SmsRequest(phone, template, language, key, values or {}, inbound_id)])
+    return jobs[0] if jobs else None
+
+
+def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> list[int]:
+    """Queue many SMS at once (pickup notices for a whole incident); skip keys already used; return send jobs."""
+    used: set[str] = set()
+    keys = [r.key for r in requests]
+    for start in range(0, len(keys), KEY_BATCH):
+        chunk = keys[start : start + KEY_BATCH]
+        used.update(session.scalars(select(OutboundMessage.idempotency_key).where(
+            OutboundMessage.idempotency_key.in_(chunk))))  # fmt: skip
     now = utcnow()
-    message = OutboundMessage(
-        idempotency_key=key, phone=phone, text=sms.text, template=template, language=language,
-        encoding=sms.encoding, segments=sms.segments, status=OutboundStatus.QUEUED, attempts=0,
-        inbound_id=inbound_id, created_at=now, next_attempt_at=now,
-        expires_at=now + timedelta(seconds=settings.sms_ttl_seconds),
-    )  # fmt: skip
-    session.add(message)
-    session.flush()
-    return add_job(session, SEND_JOB, message.id).id
+    expires = now + timedelta(seconds=settings.sms_ttl_seconds)
+    rows = []
+    for request in requests:
+        if request.key in used:
+            continue
+        used.add(request.key)
+        sms = render(request.template, request.language, **request.values)
+        rows.append({"idempotency_key": request.key, "phone": request.phone, "text": sms.text,
+                     "template": request.template, "language": request.language, "encoding": sms.encoding,
+                     "segments": sms.segments, "status": OutboundStatus.QUEUED, "attempts": 0,
+                     "inbound_id": request.inbound_id, "created_at": now, "next_attempt_at": now,
+                     "expires_at": expires})  # fmt: skip
+    if not rows:
+        return []
+    message_ids = session.scalars(
+        insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), rows
+    ).all()
+    jobs = [{"kind": SEND_JOB, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
+             "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
+    return list(session.scalars(insert(OutboxJob).returning(OutboxJob.id, sort_by_parameter_order=True), jobs).all())
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,0 +1,129 @@
+"""``gateway ussd``: dial the USSD menu from a terminal, through the real webhook, to train officers and test menus."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from gateway.config import ConfigError, load_settings
+from gateway.runtime import Runtime
+
+Post = Callable[[dict[str, str]], tuple[int, str]]
+
+
+@click.command("ussd")
+@click.option("--phone", required=True, help="The caller's phone, e.g. 081234567890.")
+@click.option("--service-code", default="*123#", show_default=True, help="The USSD code dialled.")
+@click.option("--url", help="Post to a running gateway (e.g. http://127.0.0.1:8000) instead of in-process.")
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for a report's confirmation SMS.")
+def ussd_command(phone: str, service_code: str, url: str | None, timeout: float) -> None:
+    """Show each USSD screen and read a key press per line from standard input, until END or end of input."""
+    from gateway import create_app
+    from gateway.webhooks.ussd import register_ussd
+    from workers.tasks import bind, execute
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    app = create_app(settings)
+    if "ussd" not in app.blueprints:
+        register_ussd(app)
+    rt: Runtime = app.extensions["gateway"]
+    rt.db.upgrade()
+    bind(rt)
+    app.extensions["gateway_relay"].run_inline = execute  # without Redis, run the jobs here
+    session_id = f"sim-{uuid.uuid4().hex[:16]}"
+    post = _http_post(url, settings.webhook_secret) if url else _app_post(app, settings.webhook_secret)
+    click.echo(f"dialling {service_code} as {phone} (session {session_id}); type a key and Enter, Ctrl-D hangs up")
+    keys: list[str] = []
+    try:
+        while True:
+            form = {"sessionId": session_id, "serviceCode": service_code, "phoneNumber": phone,
+                    "networkCode": "51010", "text": "*".join(keys)}  # fmt: skip
+            status, body = post(form)
+            if status != 200:
+                click.echo(f"webhook answered {status}: {body.strip()}", err=True)
+                sys.exit(1)
+            kind, _, text = body.partition(" ")
+            click.echo(_framed(text, kind))
+            if kind != "CON":
+                break
+            line = sys.stdin.readline()
+            if not line:
+                click.echo("(hung up)")
+                return
+            keys.append(line.strip())
+            click.echo(f"> {keys[-1]}")
+        _show_confirmation(rt, session_id, timeout)
+    finally:
+        app.extensions["gateway_batcher"].wait_idle()
+        rt.close()
+
+
+def _app_post(app: Flask, secret: str) -> Post:
+    client = app.test_client()
+
+    def post(form: dict[str, str]) -> tuple[int, str]:
+        response = client.post("/webhooks/ussd", query_string={"secret": secret}, data=form)
+        return response.status_code, response.get_data(as_text=True)
+
+    return post
+
+
+def _http_post(url: str, secret: str) -> Post:
+    import requests
+
+    endpoint = f"{url.rstrip('/')}/webhooks/ussd"
+
+    def post(form: dict[str, str]) -> tuple[int, str]:
+        response = requests.post(endpoint, params={"secret": secret}, data=form, timeout=10)
+        return response.status_code, response.text
+
+    return post
+
+
+def _framed(text: str, kind: str) -> str:
+    """The screen as a phone shows it, in a box, with how many of the 182 characters it uses."""
+    lines = text.splitlines() or [""]
+    width = max(24, *(len(line) for line in lines))
+    note = f" {kind} {len(text) + 4}/182 "
+    top = "+" + note + "-" * max(0, width + 2 - len(note)) + "+"
+    return "\n".join([top, *(f"| {line.ljust(width)} |" for line in lines), "+" + "-" * (width + 2) + "+"])
+
+
+def _show_confirmation(rt: Runtime, session_id: str, timeout: float) -> None:
+    """After a report, wait for its confirmation SMS (and say where it went), as ``simulate sms`` does."""
+    from gateway.models import InboundMessage, OutboundMessage
+    from gateway.outbox import Relay
+    from workers.tasks import execute
+
+    local = Relay(rt, run_inline=execute)
+    deadline = time.monotonic() + timeout
+    while True:
+        with rt.db.session() as session:
+            inbound_id = session.scalar(
+                select(InboundMessage.id).where(InboundMessage.provider_id == f"ussd:{session_id}")
+            )
+            if inbound_id is None:
+                return  # no report in this session: no SMS to wait for
+            replies = session.scalars(
+                select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id).order_by(OutboundMessage.id)
+            ).all()
+        if replies and all(r.status not in ("queued", "sending") for r in replies):
+            break
+        if time.monotonic() > deadline:
+            hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
+            click.echo(f"no confirmation SMS sent within {timeout:.0f}s ({hint})", err=True)
+            break
+        if rt.usable_queue() is None:
+            local.tick()
+        time.sleep(0.1)
+    for reply in replies:
+        click.echo(f"SMS to {reply.phone} [{reply.status}]: {reply.text}")
