@@ -60,16 +60,29 @@ def check_character(body: str) -> str:
     return ALPHABET[(-total * pow(weight, -1, MODULUS)) % MODULUS]
 
 
+GROUPED_FROM = 5  # codes this long and longer are printed in two groups
+DIGITS = "".join(char for char in ALPHABET if char.isdigit())
+
+
 def new_code(rng: random.Random | None = None, length: int = CODE_LENGTH) -> str:
-    """Return ``length`` random characters and their check character, e.g. ``K7PX4W3``."""
+    """Return ``length`` random characters and their check character, e.g. ``K7PX4W3``.
+
+    Each printed group (see ``format_code``) holds a digit, so a code never reads as a word: an officer may type
+    ``ambil k7p x4w3`` in lower case and in groups, and the SMS parser still knows it for a code.
+    """
     chooser = rng if rng is not None else secrets.SystemRandom()
-    body = "".join(chooser.choice(ALPHABET) for _ in range(length))
-    return body + check_character(body)
+    body = [chooser.choice(ALPHABET) for _ in range(length)]
+    half = (length + 1) // 2 if length + 1 > GROUPED_FROM else length  # where format_code splits the code
+    for group in (range(0, half), range(half, length)):  # the check character is never needed to hold one
+        if group and not any(body[i].isdigit() for i in group):
+            body[chooser.choice(group)] = chooser.choice(DIGITS)
+    text = "".join(body)
+    return text + check_character(text)
 
 
 def format_code(code: str) -> str:
     """Return a code grouped for reading aloud: ``K7P-X4W3``."""
-    if len(code) <= 4:
+    if len(code) < GROUPED_FROM:
         return code
     half = len(code) // 2
     return f"{code[:half]}-{code[half:]}"

@@ -199,3 +199,16 @@ def test_it_accepts_the_code_the_parser_reads_from_an_ambil_message() -> None:
     result = parse(f"ambil {format_code(code).lower()}", load_region("33.24"))
     assert result.code is not None
     assert check_code(result.code) == CodeCheck(code, True, "ok")
+
+
+def test_every_printed_group_of_a_new_code_holds_a_digit_so_the_parser_reads_it_in_any_case() -> None:
+    from gateway.parsers import load_region, parse
+
+    region = load_region("33.24")
+    rng = random.Random(5)
+    for _ in range(2000):
+        code = new_code(rng)
+        first, second = format_code(code).split("-")
+        assert any(c.isdigit() for c in first) and any(c.isdigit() for c in second), code
+        for typed in (code, code.lower(), f"{first.lower()} {second.lower()}", format_code(code)):
+            assert parse(f"ambil {typed}", region).code == code, typed
