@@ -29,9 +29,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["gateway_batcher"] = Batcher(relay)
 
     from gateway import health
-    from gateway.webhooks import delivery, sms
+    from gateway.webhooks import delivery, sms, ussd
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(delivery.bp)
+    app.register_blueprint(ussd.bp)
     app.register_blueprint(health.bp)
     return app

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.logs import configure_logging
 from gateway.runtime import QUEUE_NAME, Runtime
+from gateway.ussd.simulator import ussd_command
 
 
 def _settings() -> Settings:
@@ -525,6 +526,9 @@ def parse(as_json: bool, text: str | None) -> None:
         else:
             fields = ", ".join(f"{k}={v}" for k, v in contract.items() if v not in (None, [], ()))
             click.echo(f"{line!r}: {fields}" + (f" (problem: {result.problem})" if result.problem else ""))
+
+
+cli.add_command(ussd_command)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from gateway.models.incidents import Dispatch, Incident, IncidentEvent, Report
 from gateway.models.messages import InboundMessage, OutboundMessage, OutboundStatus
 from gateway.models.outbox import OutboxJob, OutboxStatus
 from gateway.models.people import Contact, Household, Officer, Person
+from gateway.models.ussd import UssdSession
 
 __all__ = [
     "AffectedHousehold",
@@ -28,4 +29,5 @@ __all__ = [
     "Person",
     "RegistryImport",
     "Report",
+    "UssdSession",
 ]

@@ -25,7 +25,6 @@ Post = Callable[[dict[str, str]], tuple[int, str]]
 def ussd_command(phone: str, service_code: str, url: str | None, timeout: float) -> None:
     """Show each USSD screen and read a key press per line from standard input, until END or end of input."""
     from gateway import create_app
-    from gateway.webhooks.ussd import register_ussd
     from workers.tasks import bind, execute
 
     try:
@@ -33,8 +32,6 @@ def ussd_command(phone: str, service_code: str, url: str | None, timeout: float)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     app = create_app(settings)
-    if "ussd" not in app.blueprints:
-        register_ussd(app)
     rt: Runtime = app.extensions["gateway"]
     rt.db.upgrade()
     bind(rt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Response, request
 from sqlalchemy.exc import DBAPIError
 
 from gateway.phones import normalize_phone
@@ -21,11 +21,6 @@ bp.before_request(require_secret)
 
 FIELDS = ("sessionId", "serviceCode", "phoneNumber", "networkCode", "text")
 MAX_ID = 100
-
-
-def register_ussd(app: Flask) -> None:
-    """Serve the USSD webhook from ``app``."""
-    app.register_blueprint(bp)
 
 
 @bp.post("/webhooks/ussd")

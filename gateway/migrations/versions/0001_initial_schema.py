@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:24:46.907256
+Create Date: 2026-11-23 12:49:53.930324
 """
 
 from __future__ import annotations
@@ -129,6 +129,16 @@ def upgrade() -> None:
         sa.Column("created_at", gateway.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_imports")),
     )
+    op.create_table(
+        "ussd_sessions",
+        sa.Column("session_id", sa.String(length=100), nullable=False),
+        sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("expires_at", gateway.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_ussd_sessions")),
+    )
+    with op.batch_alter_table("ussd_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ussd_sessions_expires_at"), ["expires_at"], unique=False)
+
     op.create_table(
         "affected_households",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -383,6 +393,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_affected_households_incident_id"))
 
     op.drop_table("affected_households")
+    with op.batch_alter_table("ussd_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ussd_sessions_expires_at"))
+
+    op.drop_table("ussd_sessions")
     op.drop_table("registry_imports")
     with op.batch_alter_table("outbox_jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_jobs_status_available")
