@@ -120,7 +120,7 @@ def serve(host: str, port: int) -> None:
         click.echo(f"sent SMS are written to {settings.sms_file_path}")
     click.echo("jobs: " + ("handed to Redis; run `gateway worker` beside this" if rt.queue else "run in this process"))
     click.echo("callback URLs for Africa's Talking (keep the secret private):")
-    for name in ("sms", "delivery"):
+    for name in ("sms", "delivery", "ussd"):
         click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
     click.echo(f"  health    {base}/healthz")
     try:
