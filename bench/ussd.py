@@ -46,17 +46,6 @@ TARGET_P99_MS = 100.0
 SERVICE_CODE = "*123#"
 
 
-def gunicorn_app() -> object:
-    """The app gunicorn serves here: create_app(), plus the USSD webhook until create_app registers it."""
-    from gateway import create_app
-    from gateway.webhooks.ussd import register_ussd
-
-    app = create_app()
-    if "ussd" not in app.blueprints:
-        register_ussd(app)
-    return app
-
-
 @dataclass(frozen=True)
 class Caller:
     """Session ``n`` of a run: always the same phone, id and keys."""
@@ -262,15 +251,6 @@ class Report:
         return worst < TARGET_P99_MS and not self.errors and not self.problems
 
 
-def start_server(env: dict[str, str], log_path: Path, config: str) -> subprocess.Popen[bytes]:
-    """gunicorn as the Procfile starts it, serving ``gunicorn_app()`` from this folder."""
-    command = [ingest.executable("gunicorn"), "--config", config, "--pythonpath", str(Path(__file__).parent),
-               "ussd:gunicorn_app()"]  # fmt: skip
-    with log_path.open("wb") as log:
-        return subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
-
-
 def run_database(kind: str, args: argparse.Namespace, run: str) -> Report:
     """Fresh database, gunicorn, warm-up, sessions, checks; always stops gunicorn and removes the temp folder."""
     tmp = Path(tempfile.mkdtemp(prefix=f"gateway-bench-ussd-{kind}-"))
@@ -287,7 +267,7 @@ def run_database(kind: str, args: argparse.Namespace, run: str) -> Report:
         if init.returncode:
             raise SetupError(f"gateway init failed:\n{init.stdout}{init.stderr}")
         log_path = tmp / "gunicorn.log"
-        server = start_server(env, log_path, args.gunicorn_config)
+        server = ingest.start_server(env, log_path, args.gunicorn_config)
         ingest.wait_healthy(port, server, log_path)
         print(f"[{kind}] gunicorn {workers}x{threads} on :{port}; warming up", flush=True)
         client = Client(port, secret, run, args.timeout, args.think)
