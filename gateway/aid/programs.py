@@ -7,7 +7,6 @@ BPBD's rice or Dinsos's food package, not both.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -18,10 +17,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, SequenceNode
 
+from gateway.routing.rules import septets_of
 from gateway.sms.text import GSM7_BASIC, GSM7_EXTENSION
+from gateway.yaml_file import YamlFile, suggest
 
 PathArg = str | os.PathLike[str]
 Category = Literal["food", "non_food", "shelter", "housing", "cash", "health"]
@@ -41,8 +41,6 @@ UNIT_MAX_SEPTETS = 12
 CURRENCIES = frozenset({"rp", "idr"})  # units written before the amount: Rp 5.000.000
 PROGRAM_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 QUANTITY = re.compile(r"\d+(?:_\d+)*(?:\.\d+)?")
-WHOLE_NUMBER = re.compile(r"\+?\d+")
-NULL_TAG = "tag:yaml.org,2002:null"
 REQUIRED = ("code", "agency", "category", "name", "item", "unit", "quantity_per_household")
 OPTIONAL = ("pickup_days",)
 LANGUAGES = ("id", "en")
@@ -135,48 +133,11 @@ def load_programs(path: PathArg | None = None, known_agencies: Iterable[str] | N
     return Programs(by_code=programs)
 
 
-def _suggest(value: str, allowed: Iterable[str], what: str) -> str:
-    close = difflib.get_close_matches(value, list(allowed), n=1)
-    return f" (did you mean {what} '{close[0]}'?)" if close else ""
-
-
-def _septets(text: str) -> int:
-    return sum(2 if char in GSM7_EXTENSION else 1 for char in text)
-
-
-class _Reader:
+class _Reader(YamlFile):
     """The programs file being read, its nodes kept so that every problem can name a line."""
 
     def __init__(self, source: Path | Traversable) -> None:
-        self.name = str(source)
-        self.problems: list[str] = []
-        self.root: Node | None = None
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.problem(None, f"cannot read the file: {exc.strerror or exc}")
-            return
-        except UnicodeDecodeError:
-            self.problem(None, "the file is not UTF-8 text")
-            return
-        try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-            self.problems.append(self._where(line) + f"not valid YAML: {exc.problem or exc}")
-            return
-        except yaml.YAMLError as exc:
-            self.problem(None, f"not valid YAML: {exc}")
-            return
-        if self.root is None:
-            self.problem(None, "the file is empty")
-
-    def _where(self, line: int | None) -> str:
-        return f"{self.name}:{line}: " if line is not None else f"{self.name}: "
-
-    def problem(self, node: Node | None, text: str) -> None:
-        """Record a problem at ``node``'s line."""
-        self.problems.append(self._where(node.start_mark.line + 1 if node is not None else None) + text)
+        super().__init__(source, [])
 
     def programs(self, agencies: tuple[str, ...]) -> dict[str, Program]:
         """Every program in file order; problems are recorded, the programs with problems left out."""
@@ -196,7 +157,7 @@ class _Reader:
     def program(self, node: Node, agencies: tuple[str, ...], first_line: dict[str, int]) -> Program | None:
         """One program, or None after recording what is wrong with it."""
         before = len(self.problems)
-        fields = self.mapping(node, "a program", REQUIRED, OPTIONAL)
+        fields = self.mapping(node, "a program", REQUIRED, OPTIONAL, partial=True)
         if fields is None:
             return None
         code = self.text(fields["code"], "a program code") if "code" in fields else None
@@ -212,14 +173,14 @@ class _Reader:
         if agency is not None and agency not in agencies:
             self.problem(
                 fields["agency"],
-                f"unknown agency '{agency}' in {what}{_suggest(agency, agencies, 'agency')}; "
+                f"unknown agency '{agency}' in {what}{suggest(agency, agencies, 'agency')}; "
                 f"the agencies file lists: {', '.join(agencies) or 'none'}",
             )
         category = self.text(fields["category"], f"the category of {what}") if "category" in fields else None
         if category is not None and category not in CATEGORIES:
             self.problem(
                 fields["category"],
-                f"unknown category '{category}' in {what}{_suggest(category, CATEGORIES, 'category')}; "
+                f"unknown category '{category}' in {what}{suggest(category, CATEGORIES, 'category')}; "
                 f"use one of: {', '.join(CATEGORIES)}",
             )
         name = self.languages(fields.get("name"), f"the name of {what}", None)
@@ -247,44 +208,11 @@ class _Reader:
             pickup_days=pickup_days,
         )
 
-    def mapping(
-        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-    ) -> dict[str, Node] | None:
-        """The known keys of a mapping (missing and unknown ones recorded), or None when it is not one."""
-        if not isinstance(node, MappingNode):
-            self.problem(node, f"{what} must be a set of 'key: value' lines")
-            return None
-        allowed = required + optional
-        found: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None or key not in allowed:
-                shown = key if key is not None else "(not a plain word)"
-                self.problem(key_node, f"unknown key '{shown}' in {what}{_suggest(key or '', allowed, 'key')}")
-            elif key in found:
-                self.problem(key_node, f"'{key}' is given twice in {what}")
-            else:
-                found[key] = value_node
-        for key in required:
-            if key not in found:
-                self.problem(node, f"{what} is missing '{key}'")
-        return found
-
-    def text(self, node: Node, what: str) -> str | None:
-        """A non-empty piece of text, read as written (so 'no' stays 'no')."""
-        if not isinstance(node, ScalarNode):
-            self.problem(node, f"{what} must be a plain value, not a list or mapping")
-            return None
-        if node.tag == NULL_TAG or not node.value.strip():
-            self.problem(node, f"{what} is empty")
-            return None
-        return str(node.value).strip()
-
     def languages(self, node: Node | None, what: str, max_septets: int | None) -> tuple[str, str] | None:
         """An ``{id: ..., en: ...}`` pair; with ``max_septets``, each must be GSM-7 and fit that many septets."""
         if node is None:
             return None
-        fields = self.mapping(node, what, LANGUAGES)
+        fields = self.mapping(node, what, LANGUAGES, partial=True)
         if fields is None:
             return None
         texts: list[str] = []
@@ -303,10 +231,10 @@ class _Reader:
                         + " ".join(foreign),
                     )
                     continue
-                if _septets(text) > max_septets:
+                if septets_of(text) > max_septets:
                     self.problem(
                         fields[language],
-                        f"{what} ({language}) '{text}' is {_septets(text)} characters long; "
+                        f"{what} ({language}) '{text}' is {septets_of(text)} characters long; "
                         f"at most {max_septets} fit in a pickup SMS",
                     )
                     continue
@@ -330,16 +258,3 @@ class _Reader:
             self.problem(node, f"quantity_per_household of {what} must be more than 0, got {value}")
             return None
         return quantity
-
-    def positive(self, node: Node, what: str) -> int | None:
-        """A whole number above zero."""
-        value = self.text(node, what)
-        if value is None:
-            return None
-        if not WHOLE_NUMBER.fullmatch(value):
-            self.problem(node, f"{what} must be a whole number, got '{value}'")
-            return None
-        if int(value) <= 0:
-            self.problem(node, f"{what} must be more than 0, got {int(value)}")
-            return None
-        return int(value)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Callable, Iterable
 from datetime import timedelta
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from gateway.routing.rules import (
     COUNTS,
@@ -32,22 +29,21 @@ from gateway.routing.rules import (
     septets_of,
 )
 from gateway.sms.text import GSM7_BASIC, GSM7_EXTENSION
+from gateway.yaml_file import NULL_TAG, YamlFile, suggest
 
 PathArg = str | os.PathLike[str]
 
 KECAMATAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}")  # Kemendagri: provinsi.kabupaten.kecamatan, e.g. 33.24.15
 AGENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
-WHOLE_NUMBER = re.compile(r"\+?\d+")
-NULL_TAG = "tag:yaml.org,2002:null"
 ANY_HAZARD = "any"  # a rule for every hazard, e.g. "medicine needed -> PMI"
 
 
 def load_rules(agencies_path: PathArg | None = None, rules_path: PathArg | None = None) -> Rules:
     """Load and check the agencies and rules files; ``None`` means the shipped default of that file."""
     problems: list[str] = []
-    agencies_file = _File(_source(agencies_path, "agencies.yaml"), problems)
+    agencies_file = YamlFile(_source(agencies_path, "agencies.yaml"), problems)
     agencies, coordinator = _read_agencies(agencies_file)
-    rules_file = _File(_source(rules_path, "rules.yaml"), problems)
+    rules_file = YamlFile(_source(rules_path, "rules.yaml"), problems)
     rulebook = _read_rules(rules_file, known_agencies=agencies)
     if problems or agencies is None or coordinator is None or rulebook is None:
         if len(problems) == 1:
@@ -63,120 +59,7 @@ def _source(path: PathArg | None, default: str) -> Path | Traversable:
     return Path(path) if path is not None else files("gateway.routing").joinpath(default)
 
 
-class _File:
-    """One YAML file being read, its nodes kept so that every problem can name a line."""
-
-    def __init__(self, source: Path | Traversable, problems: list[str]) -> None:
-        self.name = str(source)
-        self.problems = problems
-        self.root: Node | None = None
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.problem(None, f"cannot read the file: {exc.strerror or exc}")
-            return
-        except UnicodeDecodeError:
-            self.problem(None, "the file is not UTF-8 text")
-            return
-        try:
-            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-            self.problems.append(self._where(line) + f"not valid YAML: {exc.problem or exc}")
-            return
-        except yaml.YAMLError as exc:
-            self.problem(None, f"not valid YAML: {exc}")
-            return
-        if self.root is None:
-            self.problem(None, "the file is empty")
-
-    def _where(self, line: int | None) -> str:
-        return f"{self.name}:{line}: " if line is not None else f"{self.name}: "
-
-    def problem(self, node: Node | None, text: str) -> None:
-        """Record a problem at ``node``'s line."""
-        self.problems.append(self._where(node.start_mark.line + 1 if node is not None else None) + text)
-
-    def mapping(
-        self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = (), partial: bool = False
-    ) -> dict[str, Node] | None:
-        """The known keys of a mapping; None when it is not one, or (unless ``partial``) lacks a required key."""
-        if not isinstance(node, MappingNode):
-            self.problem(node, f"{what} must be a set of 'key: value' lines")
-            return None
-        allowed = required + optional
-        found: dict[str, Node] = {}
-        complete = True
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if key is None or key not in allowed:
-                shown = key if key is not None else "(not a plain word)"
-                self.problem(key_node, f"unknown key '{shown}' in {what}{_suggest(key or '', allowed, 'key')}")
-            elif key in found:
-                self.problem(key_node, f"'{key}' is given twice in {what}")
-            else:
-                found[key] = value_node
-        for key in required:
-            if key not in found:
-                self.problem(node, f"{what} is missing '{key}'")
-                complete = False
-        return found if complete or partial else None
-
-    def items(self, node: Node, what: str, single: bool = True) -> list[Node] | None:
-        """The entries of a list, or the one value when a single scalar stands for a list of one."""
-        if single and isinstance(node, ScalarNode) and node.tag != NULL_TAG:
-            return [node]
-        if not isinstance(node, SequenceNode) or not node.value:
-            self.problem(node, f"{what} must be a non-empty list")
-            return None
-        return list(node.value)
-
-    def text(self, node: Node, what: str) -> str | None:
-        """A non-empty piece of text, read as written (so 'no' stays 'no' and 33.24 stays '33.24')."""
-        if not isinstance(node, ScalarNode):
-            self.problem(node, f"{what} must be a plain value, not a list or mapping")
-            return None
-        if node.tag == NULL_TAG or not node.value.strip():
-            self.problem(node, f"{what} is empty")
-            return None
-        return str(node.value).strip()
-
-    def positive(self, node: Node, what: str) -> int | None:
-        """A whole number above zero."""
-        value = self.text(node, what)
-        if value is None:
-            return None
-        if not WHOLE_NUMBER.fullmatch(value):
-            self.problem(node, f"{what} must be a whole number, got '{value}'")
-            return None
-        if int(value) <= 0:
-            self.problem(node, f"{what} must be more than 0, got {int(value)}")
-            return None
-        return int(value)
-
-    def choices(self, node: Node, what: str, allowed: Iterable[str], parse: Callable[[str], bool]) -> tuple[str, ...]:
-        """The listed values that ``parse`` accepts, each rejected one recorded as a problem."""
-        out: list[str] = []
-        for item in self.items(node, what) or ():
-            value = self.text(item, f"an entry of {what}")
-            if value is None:
-                continue
-            if parse(value):
-                out.append(value)
-            else:
-                listed = ", ".join(allowed)
-                self.problem(
-                    item, f"unknown {what} '{value}'{_suggest(value, tuple(allowed), what)}; use one of: {listed}"
-                )
-        return tuple(out)
-
-
-def _suggest(value: str, allowed: tuple[str, ...], what: str) -> str:
-    close = difflib.get_close_matches(value, allowed, n=1)
-    return f" (did you mean {what} '{close[0]}'?)" if close else ""
-
-
-def _read_agencies(f: _File) -> tuple[dict[str, Agency] | None, Coordinator | None]:
+def _read_agencies(f: YamlFile) -> tuple[dict[str, Agency] | None, Coordinator | None]:
     """The agencies in file order and the coordinator; codes are kept even from entries with other problems.
 
     No agencies at all (rather than an empty dict) when the list itself could not be read, so that the rules
@@ -239,7 +122,7 @@ def _read_agencies(f: _File) -> tuple[dict[str, Agency] | None, Coordinator | No
 
 
 def _timing(
-    f: _File, fields: dict[str, Node], ack: int, after: tuple[int, ...], what: str
+    f: YamlFile, fields: dict[str, Node], ack: int, after: tuple[int, ...], what: str
 ) -> tuple[int, tuple[int, ...]]:
     """The acknowledgement window and escalation delays ``fields`` set, else the defaults given."""
     if "ack_window_minutes" in fields:
@@ -256,7 +139,7 @@ def _timing(
 
 
 def _read_rules(
-    f: _File, known_agencies: dict[str, Agency] | None
+    f: YamlFile, known_agencies: dict[str, Agency] | None
 ) -> tuple[tuple[Rule, ...], dict[str, dict[str, int]], timedelta] | None:
     """The rules in file order, the severity thresholds and the clustering window."""
     if f.root is None:
@@ -296,7 +179,7 @@ def _read_rules(
     return tuple(rules), thresholds, window
 
 
-def _read_thresholds(f: _File, node: Node) -> dict[str, dict[str, int]] | None:
+def _read_thresholds(f: YamlFile, node: Node) -> dict[str, dict[str, int]] | None:
     """The least counts that make an incident moderate and major."""
     levels = f.mapping(node, "'severity'", SEVERITIES[1:])
     if levels is None:
@@ -324,7 +207,7 @@ def _read_thresholds(f: _File, node: Node) -> dict[str, dict[str, int]] | None:
 
 
 def _read_rule(
-    f: _File,
+    f: YamlFile,
     node: Node,
     known_agencies: dict[str, Agency] | None,
     names: dict[str, int],
@@ -403,7 +286,7 @@ def _empty(node: Node) -> bool:
     )
 
 
-def _read_assignment(f: _File, node: Node, what: str, known_agencies: dict[str, Agency] | None) -> Assignment | None:
+def _read_assignment(f: YamlFile, node: Node, what: str, known_agencies: dict[str, Agency] | None) -> Assignment | None:
     """One ``{agency: CODE, task: {id: ..., en: ...}}`` entry of a rule's dispatch list."""
     fields = f.mapping(node, f"a dispatch entry of {what}", ("agency", "task"))
     if fields is None:
@@ -413,7 +296,7 @@ def _read_assignment(f: _File, node: Node, what: str, known_agencies: dict[str, 
         codes = tuple(known_agencies)
         f.problem(
             fields["agency"],
-            f"unknown agency code '{code}' in {what}{_suggest(code, codes, 'agency')}; "
+            f"unknown agency code '{code}' in {what}{suggest(code, codes, 'agency')}; "
             f"the agencies file lists: {', '.join(codes) or 'none'}",
         )
         code = None
@@ -427,7 +310,7 @@ def _read_assignment(f: _File, node: Node, what: str, known_agencies: dict[str, 
     return Assignment(agency=code, task_id=task_id, task_en=task_en)
 
 
-def _task_text(f: _File, node: Node, what: str) -> str | None:
+def _task_text(f: YamlFile, node: Node, what: str) -> str | None:
     """A task phrase that fits an alert: GSM-7 only, at most TASK_MAX_SEPTETS septets."""
     text = f.text(node, what)
     if text is None:
