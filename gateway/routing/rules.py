@@ -4,39 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import get_args
 
+from gateway.parsers.result import Hazard, Need
 from gateway.sms.text import GSM7_EXTENSION
 
 # The canonical vocabulary, as in the parser's contract (DESIGN.md); the rules files may use nothing else.
-HAZARDS: tuple[str, ...] = (
-    "flood",
-    "flash_flood",
-    "tidal_flood",
-    "landslide",
-    "earthquake",
-    "tsunami",
-    "eruption",
-    "extreme_weather",
-    "drought",
-    "wildfire",
-    "fire",
-    "abrasion",
-    "other",
-)
-NEEDS: tuple[str, ...] = (
-    "food",
-    "water",
-    "blankets",
-    "tarpaulin",
-    "mats",
-    "clothing",
-    "medicine",
-    "shelter",
-    "evacuation",
-    "baby",
-    "hygiene",
-    "kitchen",
-)
+HAZARDS: tuple[str, ...] = get_args(Hazard)
+NEEDS: tuple[str, ...] = get_args(Need)
 SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major")  # in rising order
 COUNTS: tuple[str, ...] = ("households", "people", "houses")  # the report's counts severity is measured on
 
