@@ -455,8 +455,8 @@ def simulate() -> None:
 def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, text: str) -> None:
     """Post TEXT from --from to /webhooks/sms and print each reply SMS."""
     from gateway import create_app
-    from gateway.models import InboundMessage, OutboundMessage
     from gateway.outbox import Relay
+    from gateway.sms.outgoing import wait_for_replies
     from workers.tasks import bind, execute
 
     settings = _settings()
@@ -481,23 +481,10 @@ def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, t
     if status != 200:
         sys.exit(1)
 
-    local = Relay(rt, run_inline=execute)
-    deadline = time.monotonic() + timeout
-    while True:
-        with rt.db.session() as session:
-            inbound_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_id == provider_id))
-            replies = session.scalars(
-                select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id).order_by(OutboundMessage.id)
-            ).all()
-        if replies and all(r.status != "queued" and r.status != "sending" for r in replies):
-            break
-        if time.monotonic() > deadline:
-            hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
-            click.echo(f"no reply sent within {timeout:.0f}s ({hint})", err=True)
-            break
-        if rt.usable_queue() is None:
-            local.tick()
-        time.sleep(0.2)
+    replies, in_time = wait_for_replies(rt, provider_id, timeout, Relay(rt, run_inline=execute).tick)
+    if not in_time:
+        hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
+        click.echo(f"no reply sent within {timeout:.0f}s ({hint})", err=True)
     for reply in replies:
         click.echo(f"reply to {reply.phone} [{reply.status}, {reply.segments} segment(s), {reply.encoding}]:")
         click.echo(f"  {reply.text}")

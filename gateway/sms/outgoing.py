@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config import Settings
 from gateway.db import utcnow
-from gateway.models import OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
+from gateway.models import InboundMessage, OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
 from gateway.outbox import Outcome
 from gateway.runtime import Runtime
 from gateway.sms.errors import ProviderError
@@ -155,3 +156,29 @@ def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: Provide
     log.warning("outbound %d attempt %d failed (%s): %s", outbound_id, attempts,
                 "giving up" if give_up else "will retry", error)  # fmt: skip
     return Outcome(retry_at=retry_at)
+
+
+def wait_for_replies(
+    rt: Runtime, provider_id: str, timeout: float, run_jobs: Callable[[], object]
+) -> tuple[list[OutboundMessage], bool]:
+    """Wait until every SMS the inbound message ``provider_id`` caused has left the queue (for the simulators).
+
+    Without Redis, ``run_jobs`` runs the due jobs here. Returns the SMS and whether they all left in time; a
+    message that was never stored, or caused no SMS, returns at once with nothing.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with rt.db.session() as session:
+            inbound_id = session.scalar(select(InboundMessage.id).where(InboundMessage.provider_id == provider_id))
+            if inbound_id is None:
+                return [], True
+            replies = list(session.scalars(
+                select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id).order_by(OutboundMessage.id)
+            ))  # fmt: skip
+        if replies and all(r.status not in (OutboundStatus.QUEUED, OutboundStatus.SENDING) for r in replies):
+            return replies, True
+        if time.monotonic() > deadline:
+            return replies, False
+        if rt.usable_queue() is None:
+            run_jobs()
+        time.sleep(0.1)  # a person is watching a terminal; this is not a test

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 from collections.abc import Callable
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
 from gateway.config import ConfigError, load_settings
 from gateway.runtime import Runtime
@@ -97,30 +95,13 @@ def _framed(text: str, kind: str) -> str:
 
 def _show_confirmation(rt: Runtime, session_id: str, timeout: float) -> None:
     """After a report, wait for its confirmation SMS (and say where it went), as ``simulate sms`` does."""
-    from gateway.models import InboundMessage, OutboundMessage
     from gateway.outbox import Relay
+    from gateway.sms.outgoing import wait_for_replies
     from workers.tasks import execute
 
-    local = Relay(rt, run_inline=execute)
-    deadline = time.monotonic() + timeout
-    while True:
-        with rt.db.session() as session:
-            inbound_id = session.scalar(
-                select(InboundMessage.id).where(InboundMessage.provider_id == f"ussd:{session_id}")
-            )
-            if inbound_id is None:
-                return  # no report in this session: no SMS to wait for
-            replies = session.scalars(
-                select(OutboundMessage).where(OutboundMessage.inbound_id == inbound_id).order_by(OutboundMessage.id)
-            ).all()
-        if replies and all(r.status not in ("queued", "sending") for r in replies):
-            break
-        if time.monotonic() > deadline:
-            hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
-            click.echo(f"no confirmation SMS sent within {timeout:.0f}s ({hint})", err=True)
-            break
-        if rt.usable_queue() is None:
-            local.tick()
-        time.sleep(0.1)
+    replies, in_time = wait_for_replies(rt, f"ussd:{session_id}", timeout, Relay(rt, run_inline=execute).tick)
+    if not in_time:
+        hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
+        click.echo(f"no confirmation SMS sent within {timeout:.0f}s ({hint})", err=True)
     for reply in replies:
         click.echo(f"SMS to {reply.phone} [{reply.status}]: {reply.text}")
