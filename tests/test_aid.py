@@ -13,7 +13,7 @@ from sqlalchemy import select
 from gateway.aid.registry import read_registry
 from gateway.db import Database, utcnow
 from gateway.ledger import add_affected, allocate, report_rows
-from gateway.models import Allocation, AllocationRefusal, Household, Incident, Person
+from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Household, Incident, Person
 from gateway.officers import apply_roster, read_roster
 from gateway.outbox import Relay
 from gateway.registry_store import store_registry
@@ -196,6 +196,15 @@ def test_residents_check_their_pickups_and_register_their_phone(client: FlaskCli
     reply = exchange(client, rt, "DAFTAR 3324154101850002", sender=stranger)  # Siti, Budi's wife
     assert reply.startswith("Nomor ini terhubung ke KK 3324********0001 di Sukodono.")
     assert exchange(client, rt, "CEK", sender=stranger).startswith("Bantuan menunggu: 1)")
+
+
+def test_a_registered_resident_who_reports_is_listed_as_affected(client: FlaskClient, rt: Runtime, world: str) -> None:
+    exchange(client, rt, "DAFTAR 3324154101850002", sender="081377770000")  # Siti links her phone to Budi's KK
+    exchange(client, rt, "LAPOR LONGSOR SUKODONO 2 RUMAH", sender="081377770000")
+    with rt.db.session() as session:
+        landslide = session.scalars(select(Incident).where(Incident.hazard == "landslide")).one()
+        affected = session.scalars(select(AffectedHousehold).where(AffectedHousehold.incident_id == landslide.id)).all()
+    assert [(a.kk, a.source) for a in affected] == [(BUDI_KK, "registration")]
 
 
 def test_an_officer_lists_victims_by_sms(client: FlaskClient, rt: Runtime, world: str) -> None:

@@ -10,7 +10,8 @@ from gateway.aid_commands import redeem_command, register_command, status_comman
 from gateway.alerts import dispatch_incident
 from gateway.db import utcnow
 from gateway.incidents import hazard_keyword, hazard_label, place_name, record_report
-from gateway.models import Contact, InboundMessage
+from gateway.ledger import add_affected
+from gateway.models import Contact, Household, InboundMessage
 from gateway.officer_commands import OFFICER_INTENTS, Reply, officer_command
 from gateway.outbox import Outcome
 from gateway.parsers import ParseResult
@@ -104,6 +105,10 @@ def accept_report(rt: Runtime, session: Session, inbound: InboundMessage, result
     """
     recorded = record_report(session, inbound, result, rt.rules, channel=inbound.channel)
     incident = recorded.incident
+    linked = session.scalar(select(Household.kk).join(Contact, Contact.household_id == Household.id).where(
+        Contact.phone == inbound.phone))  # fmt: skip
+    if linked is not None:  # a resident who registered with DAFTAR reports: their household is affected
+        add_affected(session, incident, [linked], source="registration")
     alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident, cause=inbound.id)
     return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
                                      "place": place_name(rt.region, result.village_code),
