@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.aid.programs import Program
+from gateway.contacts import contact_for
 from gateway.ledger import add_affected, local_day, pending_pickups, redeem
-from gateway.models import Contact, Household, Incident, Officer, Person
+from gateway.models import Household, Incident, Officer, Person
 from gateway.officer_commands import Reply
 from gateway.parsers import ParseResult, Region
 
@@ -69,11 +70,7 @@ def link_phone(session: Session, phone: str, nik: str, kk: str | None, region: R
     household = session.get(Household, person.household_id) if person else None
     if person is None or household is None or (kk and household.kk != kk):
         return Reply("register_unknown")
-    contact = session.scalar(select(Contact).where(Contact.phone == phone))
-    if contact is None:
-        contact = Contact(phone=phone)
-        session.add(contact)
-    contact.household_id = household.id
+    contact_for(session, phone).household_id = household.id
     if person.phone is None:
         person.phone = phone
     if household.phone is None:

@@ -421,13 +421,11 @@ def incident(ref: str) -> None:
     from sqlalchemy import select
 
     from gateway.incidents import facts_summary, place_name
-    from gateway.models import Dispatch, Incident, IncidentEvent
+    from gateway.models import Dispatch, IncidentEvent
     from gateway.phones import mask_phone
 
     with _runtime() as rt, rt.db.session() as session:
-        found = session.scalars(select(Incident).where(Incident.ref == ref.strip())).first()
-        if found is None:
-            raise click.ClickException(f"no incident with reference {ref!r}")
+        found = _incident(session, ref)
         click.echo(f"incident {found.ref}: {found.hazard} at {place_name(rt.region, found.village_code)}, "
                    f"{found.status}; {facts_summary(found, 'en') or 'no counts'}")  # fmt: skip
         for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == found.id).order_by(Dispatch.id)):

@@ -12,6 +12,15 @@ from gateway.models import Contact
 LOOKUP_BATCH = 500
 
 
+def contact_for(session: Session, phone: str) -> Contact:
+    """The phone's contact row, added to the session if it has none yet."""
+    contact = session.scalar(select(Contact).where(Contact.phone == phone))
+    if contact is None:
+        contact = Contact(phone=phone)
+        session.add(contact)
+    return contact
+
+
 def language_of(session: Session, phone: str, default: str) -> str:
     """The language this phone chose, or ``default``."""
     return languages_of(session, [phone], default)[phone]

@@ -44,14 +44,6 @@ class Outcome:
     follow_up: tuple[int, ...] = ()
 
 
-def add_job(session: Session, kind: str, ref_id: int, available_at: datetime | None = None) -> OutboxJob:
-    """Add a job to the outbox in the caller's transaction; hand its id off after the commit."""
-    job = OutboxJob(kind=kind, ref_id=ref_id, available_at=available_at or utcnow())
-    session.add(job)
-    session.flush()
-    return job
-
-
 class Relay:
     """Hands outbox rows to RQ, or, with ``run_inline`` and no Redis, runs them here."""
 

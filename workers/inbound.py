@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from gateway import parsers
 from gateway.aid_commands import redeem_command, register_command, status_command, victim_command
 from gateway.alerts import dispatch_incident
+from gateway.contacts import contact_for
 from gateway.db import utcnow
 from gateway.incidents import hazard_keyword, hazard_label, place_name, record_report
 from gateway.ledger import add_affected
@@ -117,10 +118,7 @@ def accept_report(rt: Runtime, session: Session, inbound: InboundMessage, result
 
 def _contact_command(session: Session, phone: str, result: ParseResult) -> Reply:
     """STOP, START and LANGUAGE change what we remember about the phone."""
-    contact = session.scalar(select(Contact).where(Contact.phone == phone))
-    if contact is None:
-        contact = Contact(phone=phone)
-        session.add(contact)
+    contact = contact_for(session, phone)
     if result.intent == "stop":
         contact.opted_out_at = utcnow()
         return Reply("stopped")

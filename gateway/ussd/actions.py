@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.aid_commands import link_phone
+from gateway.contacts import contact_for, language_of
 from gateway.db import utcnow
 from gateway.incidents import NEED_LABELS, hazard_keyword, place_name
 from gateway.ledger import households_of_phone, local_day, pending_pickups
-from gateway.models import Contact, InboundMessage, Incident, Report
+from gateway.models import InboundMessage, Incident, Report
 from gateway.parsers import ParseResult
 from gateway.parsers.result import Hazard, Need
 from gateway.runtime import Runtime
@@ -62,8 +63,7 @@ def perform(rt: Runtime, call: Call, effect: Effect) -> tuple[Outcome, list[int]
 def caller_language(rt: Runtime, phone: str) -> str:
     """The language the phone chose (by SMS or USSD), else the gateway's default."""
     with rt.db.session() as session:
-        chosen = session.scalar(select(Contact.language).where(Contact.phone == phone))
-    return chosen or rt.settings.default_language
+        return language_of(session, phone, rt.settings.default_language)
 
 
 def provider_id(call: Call) -> str:
@@ -144,9 +144,5 @@ def link(rt: Runtime, call: Call, effect: LinkPhone) -> Linked | NotInRegistry:
 def set_language(rt: Runtime, call: Call, effect: SetLanguage) -> LanguageSet:
     """Remember the language for this phone: USSD menus and every SMS to it from now on."""
     with rt.db.session() as session:
-        contact = session.scalar(select(Contact).where(Contact.phone == call.phone))
-        if contact is None:
-            session.add(Contact(phone=call.phone, language=effect.language))
-        else:
-            contact.language = effect.language
+        contact_for(session, call.phone).language = effect.language
     return LanguageSet(effect.language)
