@@ -206,11 +206,13 @@ def _insert_allocations(
         for row in session.execute(statement, values):
             won[row.household_id] = row.id
         lost = [h for h in pending if h not in won]
+        if not lost:
+            break
         taken = dict(
             session.execute(
                 select(Allocation.household_id, Allocation.agency + " " + Allocation.program).where(
                     Allocation.incident_id == incident.id, Allocation.category == program.category,
-                    Allocation.household_id.in_(lost) if lost else Allocation.id < 0,
+                    Allocation.household_id.in_(lost),
                 )
             ).all()
         )  # fmt: skip

@@ -1,8 +1,9 @@
 """The outbox relay: moves committed jobs into RQ, or runs them in this process when Redis is absent.
 
 The webhook and the jobs write an OutboxJob row in the same transaction as the data it is about, commit,
-and then call ``Relay.hand_off`` with the new ids. When that hand-off cannot reach Redis, the row simply
-stays pending: the relay's ``tick`` finds it later, so nothing accepted is ever lost to a Redis outage.
+and then hand the new ids off: the web process through its ``Batcher`` thread, jobs through
+``Relay.hand_off``. When that hand-off cannot reach Redis, the row simply stays pending: the relay's ``tick``
+finds it later, so nothing accepted is ever lost to a Redis outage.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gateway.runtime import Runtime
 log = logging.getLogger(__name__)
 
 RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"
+PROCESS_INBOUND = "process_inbound"  # the job kind of an inbound message; workers.tasks.JOBS runs it
 BATCH_WINDOW = 0.02  # seconds the hand-off thread gathers ids before one enqueue
 JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers

@@ -12,14 +12,13 @@ from sqlalchemy import Table, bindparam, update
 from gateway.config import load_settings
 from gateway.db import utcnow
 from gateway.models import OutboxJob, OutboxStatus
-from gateway.outbox import Outcome, Relay
+from gateway.outbox import PROCESS_INBOUND, Outcome, Relay
 from gateway.runtime import Runtime
 from gateway.sms.outgoing import SEND_JOB, deliver
 from workers.inbound import process_inbound
 
 log = logging.getLogger(__name__)
 
-PROCESS_INBOUND = "process_inbound"
 JOBS: dict[str, Callable[[Runtime, int], Outcome]] = {
     PROCESS_INBOUND: process_inbound,
     SEND_JOB: deliver,

@@ -106,7 +106,7 @@ def deliver(rt: Runtime, outbound_id: int) -> Outcome:
     except ProviderError as error:
         return _record_failure(rt, outbound_id, attempts, error)
     with rt.db.engine.begin() as conn:
-        conn.execute(MARK_SENT, {"message_id": outbound_id, "provider": rt.provider.name, "now": utcnow(),
+        conn.execute(MARK_SENT, {"message_id": outbound_id, "provider": rt.provider_name, "now": utcnow(),
                                  "provider_id": accepted.message_id, "delivery": accepted.status})  # fmt: skip
     return Outcome()
 

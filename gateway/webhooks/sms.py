@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from gateway.db import Database, naive_utc, sqlite_stamp, utcnow
+from gateway.outbox import PROCESS_INBOUND
 from gateway.phones import normalize_phone
 from gateway.webhooks import bad_request, batcher, parse_provider_date, require_form, require_secret, runtime
 
@@ -16,7 +17,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 bp.before_request(require_secret)
 
-PROCESS_INBOUND = "process_inbound"
 MAX_TEXT = 4000  # a long concatenated SMS is ~1,600 characters; anything far past that is not an SMS
 MAX_ID = 100
 
