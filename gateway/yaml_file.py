@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Self
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -121,6 +122,22 @@ class YamlFile:
                     item, f"unknown {what} '{value}'{suggest(value, tuple(allowed), what)}; use one of: {listed}"
                 )
         return tuple(out)
+
+
+class FileProblems(ValueError):
+    """A district file is unreadable or wrong; the message names file, line and problem (every one found)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+
+    @classmethod
+    def listing(cls, problems: list[str], files: str) -> Self:
+        """One problem as it is; several under a count, e.g. ``3 problems in the routing files:``."""
+        if len(problems) == 1:
+            return cls(problems[0], tuple(problems))
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        return cls(f"{len(problems)} problems in {files}:\n{lines}", tuple(problems))
 
 
 def suggest(value: str, allowed: Iterable[str], what: str) -> str:

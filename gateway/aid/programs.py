@@ -21,7 +21,7 @@ from yaml.nodes import Node, SequenceNode
 
 from gateway.routing.rules import septets_of
 from gateway.sms.text import GSM7_BASIC, GSM7_EXTENSION
-from gateway.yaml_file import YamlFile, suggest
+from gateway.yaml_file import FileProblems, YamlFile, suggest
 
 PathArg = str | os.PathLike[str]
 Category = Literal["food", "non_food", "shelter", "housing", "cash", "health"]
@@ -46,12 +46,8 @@ OPTIONAL = ("pickup_days",)
 LANGUAGES = ("id", "en")
 
 
-class ProgramsError(ValueError):
+class ProgramsError(FileProblems):
     """The programs file is unreadable or wrong; the message names file, line and problem."""
-
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.problems = problems or (message,)
 
 
 @dataclass(frozen=True)
@@ -126,10 +122,7 @@ def load_programs(path: PathArg | None = None, known_agencies: Iterable[str] | N
     programs = reader.programs(tuple(known_agencies))
     problems = reader.problems
     if problems:
-        if len(problems) == 1:
-            raise ProgramsError(problems[0], tuple(problems))
-        listing = "\n".join(f"  {problem}" for problem in problems)
-        raise ProgramsError(f"{len(problems)} problems in the aid programs file:\n{listing}", tuple(problems))
+        raise ProgramsError.listing(problems, "the aid programs file")
     return Programs(by_code=programs)
 
 

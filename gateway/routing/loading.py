@@ -46,10 +46,7 @@ def load_rules(agencies_path: PathArg | None = None, rules_path: PathArg | None 
     rules_file = YamlFile(_source(rules_path, "rules.yaml"), problems)
     rulebook = _read_rules(rules_file, known_agencies=agencies)
     if problems or agencies is None or coordinator is None or rulebook is None:
-        if len(problems) == 1:
-            raise RulesError(problems[0], tuple(problems))
-        listing = "\n".join(f"  {problem}" for problem in problems)
-        raise RulesError(f"{len(problems)} problems in the routing files:\n{listing}", tuple(problems))
+        raise RulesError.listing(problems, "the routing files")
     rules, thresholds, window = rulebook
     return Rules(agencies=agencies, coordinator=coordinator, rules=rules, thresholds=thresholds, cluster_window=window)
 

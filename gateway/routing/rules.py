@@ -8,6 +8,7 @@ from typing import get_args
 
 from gateway.parsers.result import Hazard, Need
 from gateway.sms.text import GSM7_EXTENSION
+from gateway.yaml_file import FileProblems
 
 # The canonical vocabulary, as in the parser's contract (DESIGN.md); the rules files may use nothing else.
 HAZARDS: tuple[str, ...] = get_args(Hazard)
@@ -26,12 +27,8 @@ def septets_of(text: str) -> int:
     return sum(2 if char in GSM7_EXTENSION else 1 for char in text)
 
 
-class RulesError(ValueError):
+class RulesError(FileProblems):
     """The agencies or rules file is unreadable or wrong; the message names file, line and problem."""
-
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.problems = problems or (message,)
 
 
 @dataclass(frozen=True)
