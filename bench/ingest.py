@@ -34,11 +34,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, TypeVar
 from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
@@ -700,20 +701,40 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark for the chosen databases; return the exit status."""
-    args = parse_args(argv)
+class Outcome(Protocol):
+    """What run_benchmark needs of each database's report."""
+
+    problems: list[str]
+
+    @property
+    def errors(self) -> int: ...
+
+
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+
+
+def run_benchmark(
+    script: str,
+    argv: Sequence[str] | None,
+    database: str,
+    run_one: Callable[[str], OutcomeT],
+    show: Callable[[OutcomeT], None],
+    table: Callable[[list[OutcomeT], str, str], str],
+) -> int:
+    """Run ``run_one`` for each chosen database, show each, print the Markdown table; return the exit status.
+
+    0: every check passed; 1: something was lost, doubled or failed; 2: setup failed; 130: interrupted (SIGTERM
+    too), after each run's own clean-up.
+    """
     signal.signal(signal.SIGTERM, _terminate)
-    command = "bench/ingest.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = f"bench/{script} " + " ".join(sys.argv[1:] if argv is None else argv)
     facts = machine_facts()
     print(f"Machine: {facts}", flush=True)
-    messages = MessageSet(run=secrets.token_hex(4))
-    databases = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
-    reports: list[Report] = []
+    reports: list[OutcomeT] = []
     try:
-        for kind in databases:
-            report = run_database(kind, args, messages)
-            print_report(report)
+        for kind in ("sqlite", "postgresql") if database == "both" else (database,):
+            report = run_one(kind)
+            show(report)
             reports.append(report)
     except SetupError as error:
         print(f"setup failed: {error}", file=sys.stderr)
@@ -721,8 +742,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; gunicorn stopped and temporary files removed", file=sys.stderr)
         return 130
-    print("\n" + markdown(reports, command, facts))
+    print("\n" + table(reports, command, facts))
     return 1 if any(r.problems or r.errors for r in reports) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark for the chosen databases; return the exit status."""
+    args = parse_args(argv)
+    messages = MessageSet(run=secrets.token_hex(4))
+    return run_benchmark("ingest.py", argv, args.database, lambda kind: run_database(kind, args, messages),
+                         print_report, markdown)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -380,32 +379,13 @@ def use_own_stores(args: argparse.Namespace) -> None:
     ingest.REDIS_URL = f"redis://127.0.0.1:6379/{args.redis_db}"
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark for the chosen databases; return the exit status."""
     args = parse_args(argv)
     use_own_stores(args)
-    signal.signal(signal.SIGTERM, _terminate)
-    command = "bench/ussd.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    facts = ingest.machine_facts()
-    print(f"Machine: {facts}", flush=True)
     run = secrets.token_hex(4)
-    reports: list[Report] = []
-    try:
-        for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-            report = run_database(kind, args, run)
-            print_report(report)
-            reports.append(report)
-    except SetupError as error:
-        print(f"setup failed: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted; gunicorn stopped and temporary files removed", file=sys.stderr)
-        return 130
-    print("\n" + markdown(reports, command, facts))
-    return 1 if any(r.problems or r.errors for r in reports) else 0
+    return ingest.run_benchmark("ussd.py", argv, args.database, lambda kind: run_database(kind, args, run),
+                                print_report, markdown)  # fmt: skip
 
 
 if __name__ == "__main__":
