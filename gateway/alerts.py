@@ -4,33 +4,51 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.contacts import language_of
+from gateway.contacts import languages_of
 from gateway.db import utcnow
 from gateway.incidents import CLOSED, facts_of, facts_summary, hazard_label, log_event, place_name
 from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
 from gateway.routing import Rules, escalation_due, escalation_schedule, route
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.outgoing import SmsRequest, queue_sms_many
 
 log = logging.getLogger(__name__)
 
 ESCALATION_BATCH = 100
 
 
-def officers_of(session: Session, agency: str, role: str, district_code: str | None) -> list[Officer]:
-    """On-duty officers of ``agency`` with ``role`` whose area covers the kecamatan."""
-    candidates = session.scalars(
-        select(Officer)
-        .where(Officer.agency == agency, Officer.role == role, Officer.on_duty.is_(True))
-        .order_by(Officer.id)
-    )
-    return [o for o in candidates if o.covers(district_code)]
+class Roster:
+    """The on-duty officers of some agencies, read in one query, to pick recipients from."""
+
+    def __init__(self, session: Session, agencies: Iterable[str]) -> None:
+        self.officers = list(session.scalars(
+            select(Officer).where(Officer.agency.in_(sorted(set(agencies))), Officer.on_duty.is_(True))
+            .order_by(Officer.id)
+        ))  # fmt: skip
+
+    def of(self, agency: str, role: str, district_code: str | None) -> list[Officer]:
+        """On-duty officers of ``agency`` with ``role`` whose area covers the kecamatan."""
+        return [o for o in self.officers if o.agency == agency and o.role == role and o.covers(district_code)]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert or escalation SMS to queue for one officer about one dispatch, once per key."""
+
+    incident: Incident
+    dispatch: Dispatch
+    officer: Officer
+    template: str
+    key: str
+    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 def dispatch_incident(
@@ -45,7 +63,7 @@ def dispatch_incident(
     """
     now = utcnow()
     have = {d.agency: d for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id))}
-    jobs: list[int] = []
+    changed: list[Dispatch] = []
     for wanted in route(facts_of(incident), rules):
         dispatch = have.get(wanted.agency)
         if dispatch is not None and dispatch.task == wanted.task_id:
@@ -59,45 +77,44 @@ def dispatch_incident(
                 next_escalation_at=schedule[0].due_at if schedule else None,
             )  # fmt: skip
             session.add(dispatch)
-            session.flush()
             log_event(session, incident.id, "dispatched", "system", detail=f"{agency.code}: {wanted.reason}")
         else:  # the incident grew: the agency is asked for more (e.g. a public kitchen once it is major)
             dispatch.task, dispatch.task_en, dispatch.reason = wanted.task_id, wanted.task_en, wanted.reason
             log_event(session, incident.id, "task_changed", "system", detail=f"{agency.code}: {wanted.task_id}")
-        recipients = officers_of(session, agency.code, "officer", incident.district_code) or officers_of(
-            session, agency.code, "supervisor", incident.district_code
+        changed.append(dispatch)
+    if not changed:
+        return []
+    session.flush()  # the new dispatches' ids name their alerts' keys
+    roster = Roster(session, (d.agency for d in changed))
+    alerts: list[Alert] = []
+    for dispatch in changed:
+        district = incident.district_code
+        recipients = roster.of(dispatch.agency, "officer", district) or roster.of(
+            dispatch.agency, "supervisor", district
         )
         if not recipients:
-            log_event(session, incident.id, "no_officer", "system", detail=f"{agency.code} has nobody on duty here")
+            log_event(session, incident.id, "no_officer", "system", detail=f"{dispatch.agency} has nobody on duty here")
         key = f"alert:{dispatch.id}:{zlib.crc32(dispatch.task.encode())}"
-        for officer in recipients:
-            jobs += _alert(session, settings, region, incident, dispatch, officer, "alert", key=key, cause=cause)
-    return jobs
+        alerts += [Alert(incident, dispatch, officer, "alert", f"{key}:{officer.id}") for officer in recipients]
+    return queue_alerts(session, settings, region, alerts, cause=cause)
 
 
-def _alert(
-    session: Session,
-    settings: Settings,
-    region: Region,
-    incident: Incident,
-    dispatch: Dispatch,
-    officer: Officer,
-    template: str,
-    key: str,
-    cause: int | None = None,
-    **extra: object,
+def queue_alerts(
+    session: Session, settings: Settings, region: Region, alerts: Sequence[Alert], cause: int | None = None
 ) -> list[int]:
-    """Queue one alert or escalation SMS to one officer, once per key."""
-    language = language_of(session, officer.phone, settings.default_language)
-    values = {
-        "agency": dispatch.agency, "hazard": hazard_label(incident.hazard, language).upper(),
-        "place": place_name(region, incident.village_code), "facts": facts_summary(incident, language),
-        "task": dispatch.task_en if language == "en" and dispatch.task_en else dispatch.task,
-        "ref": incident.ref or "", **extra,
-    }  # fmt: skip
-    job = queue_sms(session, settings, phone=officer.phone, template=template, language=language,
-                    key=f"{key}:{officer.id}", values=values, inbound_id=cause)  # fmt: skip
-    return [job] if job is not None else []
+    """Queue the alert SMS, each in its officer's language, in one go; return the send jobs."""
+    languages = languages_of(session, [a.officer.phone for a in alerts], settings.default_language)
+    requests = []
+    for alert in alerts:
+        incident, dispatch, language = alert.incident, alert.dispatch, languages[alert.officer.phone]
+        values = {
+            "agency": dispatch.agency, "hazard": hazard_label(incident.hazard, language).upper(),
+            "place": place_name(region, incident.village_code), "facts": facts_summary(incident, language),
+            "task": dispatch.task_en if language == "en" and dispatch.task_en else dispatch.task,
+            "ref": incident.ref or "", **alert.extra,
+        }  # fmt: skip
+        requests.append(SmsRequest(alert.officer.phone, alert.template, language, alert.key, values, cause))
+    return queue_sms_many(session, settings, requests)
 
 
 def escalate_due(
@@ -114,8 +131,10 @@ def escalate_due(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Dispatch)  # two relays never take the same dispatch
-    jobs: list[int] = []
-    for dispatch, incident in session.execute(query).all():
+    due = session.execute(query).all()
+    roster = Roster(session, [d.agency for d, _ in due] + [rules.coordinator.code])
+    alerts: list[Alert] = []
+    for dispatch, incident in due:
         agency = rules.agencies.get(dispatch.agency)
         step = escalation_due(dispatch.created_at, now, False, dispatch.escalation_level, agency) if agency else None
         if agency is None or step is None:
@@ -123,19 +142,18 @@ def escalate_due(
             continue
         targets: list[Officer] = []
         if step.target == "supervisors":
-            targets = officers_of(session, agency.code, "supervisor", incident.district_code)
+            targets = roster.of(agency.code, "supervisor", incident.district_code)
         if not targets:  # no supervisor here: straight to the coordinator's desk
-            targets = officers_of(session, rules.coordinator.code, "officer", None) + officers_of(
-                session, rules.coordinator.code, "supervisor", None
-            )
+            coordinator = rules.coordinator.code
+            targets = roster.of(coordinator, "officer", None) + roster.of(coordinator, "supervisor", None)
         minutes = int((now - dispatch.created_at).total_seconds() // 60)
-        for officer in targets:
-            jobs += _alert(session, settings, region, incident, dispatch, officer, "escalation",
-                           key=f"escalation:{dispatch.id}:{step.level}", minutes=minutes)  # fmt: skip
+        key = f"escalation:{dispatch.id}:{step.level}"
+        alerts += [Alert(incident, dispatch, officer, "escalation", f"{key}:{officer.id}", {"minutes": minutes})
+                   for officer in targets]  # fmt: skip
         schedule = escalation_schedule(dispatch.created_at, agency)
         dispatch.escalation_level = step.level
         dispatch.next_escalation_at = schedule[step.level].due_at if step.level < len(schedule) else None
         who = ", ".join(f"{o.agency} {o.role} #{o.id}" for o in targets) or "nobody registered"
         log_event(session, incident.id, "escalated", "system",
                   detail=f"{agency.code} level {step.level} ({step.target}) to {who}")  # fmt: skip
-    return jobs
+    return queue_alerts(session, settings, region, alerts)

@@ -100,7 +100,7 @@ def serve(host: str, port: int) -> None:
 
     from gateway import create_app
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute, run_aid_clock, run_escalations
+    from workers.tasks import bind, execute_many, run_aid_clock, run_escalations
 
     settings = _settings()
     app = create_app(settings)
@@ -108,7 +108,7 @@ def serve(host: str, port: int) -> None:
     _check_rules(rt)
     rt.db.upgrade()
     bind(rt)
-    background = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
+    background = Relay(rt, run_inline=execute_many, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
     background.wake = app.extensions["gateway_relay"].wake  # the webhook's hand-off wakes this thread
     stop = threading.Event()
     threading.Thread(target=background.run_forever, args=(stop,), name="relay", daemon=True).start()
@@ -161,12 +161,12 @@ def worker(burst: bool, verbose: bool) -> None:
 def relay(once: bool) -> None:
     """Move committed jobs from the outbox into Redis, or run them here while Redis is absent or down."""
     from gateway.outbox import Relay
-    from workers.tasks import bind, execute, run_aid_clock, run_escalations
+    from workers.tasks import bind, execute_many, run_aid_clock, run_escalations
 
     with _runtime() as rt:
         _check_rules(rt)
         bind(rt)
-        r = Relay(rt, run_inline=execute, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
+        r = Relay(rt, run_inline=execute_many, periodic=[lambda: run_escalations(rt), lambda: run_aid_clock(rt)])
         if once:
             escalated, reminders = run_escalations(rt), run_aid_clock(rt)
             click.echo(f"handed over {r.tick()} job(s); {escalated} escalation SMS and {reminders} pickup "
@@ -315,7 +315,7 @@ def aid_allocate(ref: str, program_code: str, point: str, start_text: str | None
     from gateway.db import utcnow
     from gateway.ledger import LOCAL_TIME, MAX_POINT, allocate
     from gateway.outbox import Relay
-    from workers.tasks import execute
+    from workers.tasks import execute_many
 
     if len(point) > MAX_POINT:
         raise click.ClickException(f"--point must be at most {MAX_POINT} characters, to keep the pickup SMS in one SMS")
@@ -330,7 +330,7 @@ def aid_allocate(ref: str, program_code: str, point: str, start_text: str | None
             raise click.ClickException(f"no program {program_code!r}; see `gateway aid programs`")
         with rt.db.session() as session:
             result = allocate(session, rt.settings, _incident(session, ref), program, point, start, override_reason)
-        Relay(rt, run_inline=execute).hand_off(result.jobs)
+        Relay(rt, run_inline=execute_many).hand_off(result.jobs)
     refused = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(result.refused.items()))
     click.echo(f"{program.code} for incident {ref}: {result.allocated} allocated, {result.notified} pickup SMS "
                f"queued, {result.without_phone} without a phone; refused: {refused or 'none'}")  # fmt: skip
@@ -455,7 +455,7 @@ def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, t
     from gateway import create_app
     from gateway.outbox import Relay
     from gateway.sms.outgoing import wait_for_replies
-    from workers.tasks import bind, execute
+    from workers.tasks import bind, execute_many
 
     settings = _settings()
     provider_id = f"sim-{uuid.uuid4().hex[:16]}"
@@ -472,14 +472,14 @@ def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, t
                                  data=form, timeout=10)  # fmt: skip
         status, body = response.status_code, response.text
     else:
-        app.extensions["gateway_relay"].run_inline = execute  # without Redis, run the jobs here
+        app.extensions["gateway_relay"].run_inline = execute_many  # without Redis, run the jobs here
         result = app.test_client().post("/webhooks/sms", query_string={"secret": settings.webhook_secret}, data=form)
         status, body = result.status_code, result.get_data(as_text=True)
     click.echo(f"webhook answered {status}{': ' + body.strip() if body.strip() else ''}")
     if status != 200:
         sys.exit(1)
 
-    replies, in_time = wait_for_replies(rt, provider_id, timeout, Relay(rt, run_inline=execute).tick)
+    replies, in_time = wait_for_replies(rt, provider_id, timeout, Relay(rt, run_inline=execute_many).tick)
     if not in_time:
         hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
         click.echo(f"no reply sent within {timeout:.0f}s ({hint})", err=True)

@@ -35,7 +35,7 @@ REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis 
 STALE_RUNNING = timedelta(minutes=10)  # a running row this old: its worker died; run it again
 BATCH = 200
 
-Runner = Callable[[Runtime, int], bool | None]
+Runner = Callable[[Runtime, Sequence[int]], object]  # runs a batch of outbox jobs in this process
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ class Relay:
         if self._enqueue(job_ids):
             return
         if self.run_inline is not None:
-            for job_id in job_ids:
-                self.run_inline(self.rt, job_id)
+            self.run_inline(self.rt, job_ids)
         else:
             self.wake.set()
 
@@ -98,8 +97,7 @@ class Relay:
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
         elif self.run_inline is not None:
-            for job_id in due:
-                self.run_inline(self.rt, job_id)
+            self.run_inline(self.rt, due)
         else:
             return 0
         return len(due)

@@ -20,7 +20,7 @@ from gateway.config import Settings, load_settings
 from gateway.db import Base, Database
 from gateway.outbox import Relay
 from gateway.runtime import Runtime
-from workers.tasks import bind, execute
+from workers.tasks import bind, execute_many
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -132,7 +132,7 @@ def run_worker(rt: Runtime) -> None:
 
 def relay_tick(rt: Runtime, inline: bool = True) -> int:
     """One relay tick; ``inline`` runs jobs here when Redis is not usable."""
-    return Relay(rt, run_inline=execute if inline else None).tick()
+    return Relay(rt, run_inline=execute_many if inline else None).tick()
 
 
 def sms_form(**fields: str) -> dict[str, str]:

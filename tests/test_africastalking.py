@@ -17,7 +17,7 @@ from gateway.runtime import Runtime
 from gateway.sms.outgoing import queue_sms
 from tests.conftest import relay_tick, run_worker
 from tests.fake_africastalking import FakeAfricasTalking, serve_fake
-from workers.tasks import execute
+from workers.tasks import execute, execute_many
 
 PHONE = "+6281234567890"
 
@@ -127,3 +127,20 @@ def test_wrong_credentials_are_reported_and_not_retried(rt: Runtime, fake_at: Fa
     failed = message(rt)
     assert failed.status == "failed"
     assert "authentication is invalid" in (failed.last_error or "")
+
+
+def test_in_a_batch_each_sms_keeps_its_own_outcome(rt: Runtime, fake_at: FakeAfricasTalking) -> None:
+    with rt.db.session() as session:
+        jobs = [queue_sms(session, rt.settings, phone=f"+62812345678{n:02d}", template="help", language="en",
+                          key=f"batch:{n}") for n in range(4)]  # fmt: skip
+    fake_at.script += [101, 403, 500, 101]  # sent, refused for good, failed for now, sent
+    ids = [job for job in jobs if job is not None]
+    ran = execute_many(rt, ids)
+    assert len(ran.done) == 4 and ran.failed == [] and ran.skipped == []
+    with rt.db.session() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert [(m.status, m.attempts) for m in rows] == [("sent", 1), ("failed", 1), ("queued", 1), ("sent", 1)]
+    assert [m.provider_message_id is not None for m in rows] == [True, False, False, True]
+    assert len({m.provider_message_id for m in rows if m.provider_message_id}) == 2
+    assert execute_many(rt, ids).skipped == ids  # three are done; the fourth waits for its backoff
+    assert len(fake_at.requests) == 4

@@ -19,7 +19,7 @@ from gateway.outbox import Relay
 from gateway.registry_store import store_registry
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms, sms_to
-from workers.tasks import execute, run_aid_clock
+from workers.tasks import execute_many, run_aid_clock
 
 HEADER = "no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status\n"
 REGISTRY = (
@@ -69,7 +69,7 @@ def run_allocation(rt: Runtime, program: str, override: str | None = None) -> di
         incident = session.scalars(select(Incident)).one()
         result = allocate(session, rt.settings, incident, rt.programs[program], "Balai Desa Sukodono", utcnow(),
                           override)  # fmt: skip
-    Relay(rt, run_inline=execute).hand_off(result.jobs)
+    Relay(rt, run_inline=execute_many).hand_off(result.jobs)
     run_worker(rt)
     return {"allocated": result.allocated, "notified": result.notified, **result.refused}
 

@@ -15,7 +15,7 @@ from gateway.outbox import Relay
 from gateway.runtime import Runtime
 from gateway.sms.outgoing import queue_sms
 from tests.conftest import SECRET, relay_tick, run_worker
-from workers.tasks import execute
+from workers.tasks import execute, execute_many
 
 PHONE = "+6281234567890"
 
@@ -65,6 +65,43 @@ def test_running_the_send_job_twice_sends_once(rt: Runtime) -> None:
         session.get_one(OutboxJob, job_id).status = "pending"  # as if a relay handed it over again
     assert execute(rt, job_id) is True
     assert len(sent_lines(rt)) == 1
+
+
+def test_a_batch_of_send_jobs_sends_each_sms_once(rt: Runtime) -> None:
+    jobs = [queue_help(rt, key=f"batch:{n}") for n in range(5)]
+    ids = [job for job in jobs if job is not None]
+    assert len(ids) == 5
+    assert execute(rt, ids[0]) is True  # already sent on its own
+    ran = execute_many(rt, ids)
+    assert (ran.done, ran.skipped, ran.failed) == (ids[1:], ids[:1], [])
+    assert execute_many(rt, ids).skipped == ids  # a batch handed over twice sends nothing more
+    lines = sent_lines(rt)
+    assert len(lines) == 5 and len({line["id"] for line in lines}) == 5
+    with rt.db.session() as session:
+        rows = session.scalars(select(OutboundMessage)).all()
+        jobs_done = session.scalars(select(OutboxJob.status).where(OutboxJob.id.in_(ids))).all()
+    assert {(m.status, m.attempts) for m in rows} == {("sent", 1)}
+    assert {m.provider_message_id for m in rows} == {line["id"] for line in lines}
+    assert set(jobs_done) == {"done"}
+
+
+def test_a_job_that_fails_in_a_batch_fails_alone(rt: Runtime) -> None:
+    sms_job = queue_help(rt)
+    with rt.db.session() as session:
+        now = utcnow()
+        bogus = OutboxJob(kind="no_such_kind", ref_id=1, status="pending", attempts=0, created_at=now,
+                          available_at=now)  # fmt: skip
+        session.add(bogus)
+        session.flush()
+        bogus_id = bogus.id
+    assert sms_job is not None
+    ran = execute_many(rt, [bogus_id, sms_job])
+    assert (ran.done, ran.failed) == ([sms_job], [bogus_id])
+    assert len(sent_lines(rt)) == 1
+    with rt.db.session() as session:
+        failed = session.get_one(OutboxJob, bogus_id)
+        assert failed.status == "pending" and failed.available_at > utcnow()  # retried later, with backoff
+        assert "unknown outbox job kind 'no_such_kind'" in (failed.last_error or "")
 
 
 def test_it_expires_a_message_not_sent_in_time(rt: Runtime) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import cast
 
@@ -19,9 +20,40 @@ from workers.inbound import process_inbound
 
 log = logging.getLogger(__name__)
 
-JOBS: dict[str, Callable[[Runtime, int], Outcome]] = {
-    PROCESS_INBOUND: process_inbound,
-    SEND_JOB: deliver,
+Results = list[Outcome | Exception]  # one per job, in order: what it asks of the outbox, or why it failed
+JobKind = Callable[[Runtime, Sequence[int]], Results]  # runs the jobs of one kind, given their rows' ref ids
+
+
+def one_by_one(run: Callable[[Runtime, int], Outcome]) -> JobKind:
+    """Run a single-row job over a batch; a job that raises fails alone, its exception in its place."""
+
+    def run_each(rt: Runtime, ref_ids: Sequence[int]) -> Results:
+        outcomes: Results = []
+        for ref_id in ref_ids:
+            try:
+                outcomes.append(run(rt, ref_id))
+            except Exception as error:  # recorded on its outbox row and retried; the rest of the batch goes on
+                outcomes.append(error)
+        return outcomes
+
+    return run_each
+
+
+def whole_batch(run: Callable[[Runtime, Sequence[int]], list[Outcome]]) -> JobKind:
+    """Run a job that takes the whole batch at once; if it raises, every job of the batch fails with it."""
+
+    def run_all(rt: Runtime, ref_ids: Sequence[int]) -> Results:
+        try:
+            return list(run(rt, ref_ids))
+        except Exception as error:  # recorded on each outbox row and retried
+            return [error] * len(ref_ids)
+
+    return run_all
+
+
+JOBS: dict[str, JobKind] = {
+    PROCESS_INBOUND: one_by_one(process_inbound),
+    SEND_JOB: whole_batch(deliver),
 }
 MAX_JOB_ATTEMPTS = 8
 
@@ -44,55 +76,85 @@ def current_runtime() -> Runtime:
 
 def run_outbox_jobs(outbox_ids: list[int]) -> None:
     """RQ entry point: run a batch of outbox jobs; each failure is recorded on its row, then reported to RQ."""
-    rt = current_runtime()
-    failed = [outbox_id for outbox_id in outbox_ids if execute(rt, outbox_id) is None]
+    failed = execute_many(current_runtime(), outbox_ids).failed
     if failed:
         raise RuntimeError(f"outbox jobs {failed} failed; recorded on their rows and retried by the relay")
 
 
-def execute(rt: Runtime, outbox_id: int) -> bool | None:
-    """Claim the outbox row, run its job, record the outcome.
+@dataclass
+class Ran:
+    """What became of a batch of outbox jobs."""
 
-    True: done (or rescheduled). False: someone else had it, or it is not due. None: it failed, and the failure
-    is recorded on the row with its retry time.
+    done: list[int] = field(default_factory=list)  # finished, or rescheduled by the job itself
+    skipped: list[int] = field(default_factory=list)  # someone else had it, or it is not due
+    failed: list[int] = field(default_factory=list)  # raised; recorded on the row with its retry time
+
+
+def execute(rt: Runtime, outbox_id: int) -> bool | None:
+    """Run one outbox job: True done (or rescheduled), False not claimable, None failed (recorded on the row)."""
+    ran = execute_many(rt, [outbox_id])
+    return True if ran.done else None if ran.failed else False
+
+
+def execute_many(rt: Runtime, outbox_ids: Sequence[int]) -> Ran:
+    """Claim the due rows among ``outbox_ids``, run their jobs kind by kind, record the outcomes, then run the
+    follow-ups the same way.
+
+    One statement claims the batch and one finishes it: a report's reply and alerts, and a worker's batch of
+    reports, pass through here, and a transaction per row cost more than many of the jobs.
     """
     now = utcnow()
-    # Core statements built once (below), not ORM sessions: every report and every SMS passes through here.
+    ran = Ran()
+    if not outbox_ids:
+        return ran
     with rt.db.engine.begin() as conn:
-        job = conn.execute(CLAIM, {"job_id": outbox_id, "now": now}).first()
-    if job is None:
-        return False
-    kind, ref_id, attempts = job
+        claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbox_ids), "now": now})}
+    ran.skipped = [outbox_id for outbox_id in outbox_ids if outbox_id not in claimed]
+    by_kind: dict[str, list[int]] = {}
+    for outbox_id in outbox_ids:
+        if outbox_id in claimed:
+            by_kind.setdefault(claimed[outbox_id][0], []).append(outbox_id)
 
-    run = JOBS.get(kind)
-    try:
-        if run is None:
-            raise LookupError(f"unknown outbox job kind {kind!r}")
-        outcome = run(rt, ref_id)
-    except Exception as error:  # recorded on the row and retried with backoff; never lost, never silent
-        _failed(rt, outbox_id, attempts, error)
-        return None
-
+    finished: list[dict[str, object]] = []
+    rescheduled: list[dict[str, object]] = []
+    follow_up: list[int] = []
+    for kind, ids in by_kind.items():
+        run = JOBS.get(kind)
+        outcomes = (
+            run(rt, [claimed[i][1] for i in ids])
+            if run
+            else [LookupError(f"unknown outbox job kind {kind!r}")] * len(ids)
+        )
+        for outbox_id, outcome in zip(ids, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                _failed(rt, outbox_id, claimed[outbox_id][2], outcome)
+                ran.failed.append(outbox_id)
+                continue
+            ran.done.append(outbox_id)
+            if outcome.retry_at is None:
+                finished.append({"job_id": outbox_id, "now": utcnow()})
+            else:
+                rescheduled.append({"job_id": outbox_id, "at": outcome.retry_at})
+            follow_up += outcome.follow_up
     with rt.db.engine.begin() as conn:
-        if outcome.retry_at is None:
-            conn.execute(FINISH, {"job_id": outbox_id, "now": utcnow()})
-        else:
-            conn.execute(RESCHEDULE, {"job_id": outbox_id, "at": outcome.retry_at})
+        for statement, rows in ((FINISH, finished), (RESCHEDULE, rescheduled)):
+            if rows:
+                conn.execute(statement, rows)
     # A job's follow-ups (a report's reply and alerts) run here and now: no round trip through Redis, and the
     # SMS go out as soon as the report is recorded. Their outbox rows keep them safe if this process dies.
-    for follow_up in outcome.follow_up:
-        execute(rt, follow_up)
-    return True
+    execute_many(rt, follow_up)
+    return ran
 
 
 _TABLE = cast(Table, OutboxJob.__table__)
 _job = _TABLE.c
 CLAIM = (
     update(_TABLE)
-    .where(_job.id == bindparam("job_id"), _job.status == OutboxStatus.PENDING, _job.available_at <= bindparam("now"))
+    .where(_job.id.in_(bindparam("ids", expanding=True)), _job.status == OutboxStatus.PENDING,
+           _job.available_at <= bindparam("now"))
     .values(status=OutboxStatus.RUNNING, started_at=bindparam("now"), attempts=_job.attempts + 1)
-    .returning(_job.kind, _job.ref_id, _job.attempts)
-)
+    .returning(_job.id, _job.kind, _job.ref_id, _job.attempts)
+)  # fmt: skip
 FINISH = (
     update(_TABLE)
     .where(_job.id == bindparam("job_id"))
@@ -111,7 +173,7 @@ def run_escalations(rt: Runtime) -> int:
 
     with rt.db.session() as session:
         jobs = escalate_due(session, rt.settings, rt.rules, rt.region)
-    Relay(rt, run_inline=execute).hand_off(jobs)
+    Relay(rt, run_inline=execute_many).hand_off(jobs)
     return len(jobs)
 
 
@@ -121,7 +183,7 @@ def run_aid_clock(rt: Runtime) -> int:
 
     with rt.db.session() as session:
         jobs = remind_and_expire(session, rt.settings, rt.programs)
-    Relay(rt, run_inline=execute).hand_off(jobs)
+    Relay(rt, run_inline=execute_many).hand_off(jobs)
     return len(jobs)
 
 

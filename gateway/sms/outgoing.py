@@ -56,13 +56,17 @@ def queue_sms(
 
 
 def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> list[int]:
-    """Queue many SMS at once (pickup notices for a whole incident); skip keys already used; return send jobs."""
+    """Queue many SMS at once (a report's alerts, pickup notices for a whole incident); skip keys already used;
+    return the send jobs.
+
+    Core statements on the session's connection: every report queues its reply and alerts here, and the ORM's
+    bulk machinery cost more than the inserts. Nothing here needs the session's pending objects flushed.
+    """
+    conn = session.connection()
     used: set[str] = set()
     keys = [r.key for r in requests]
     for start in range(0, len(keys), KEY_BATCH):
-        chunk = keys[start : start + KEY_BATCH]
-        used.update(session.scalars(select(OutboundMessage.idempotency_key).where(
-            OutboundMessage.idempotency_key.in_(chunk))))  # fmt: skip
+        used.update(conn.scalars(USED_KEYS, {"keys": keys[start : start + KEY_BATCH]}))
     now = utcnow()
     expires = now + timedelta(seconds=settings.sms_ttl_seconds)
     rows = []
@@ -78,12 +82,10 @@ def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsR
                      "expires_at": expires})  # fmt: skip
     if not rows:
         return []
-    message_ids = session.scalars(
-        insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True), rows
-    ).all()
+    message_ids = conn.scalars(INSERT_MESSAGES, rows).all()
     jobs = [{"kind": SEND_JOB, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
              "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
-    return list(session.scalars(insert(OutboxJob).returning(OutboxJob.id, sort_by_parameter_order=True), jobs).all())
+    return list(conn.scalars(INSERT_JOBS, jobs).all())
 
 
 def backoff(attempts: int) -> timedelta:
@@ -91,24 +93,37 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def deliver(rt: Runtime, outbound_id: int) -> Outcome:
-    """Send one queued SMS: claim it, record the attempt, call the provider, store the outcome."""
+def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
+    """Send queued SMS: claim them, call the provider for each, store the outcomes; one Outcome per id.
+
+    Claiming and marking sent are one statement each for the whole batch (a report's reply and alerts, or a
+    worker's batch of them): every SMS passes through here, and a transaction per message cost more than the
+    send. The claim records the attempt before the provider is called (status ``sending``).
+    """
     now = utcnow()
-    # The common case in one statement: due, not expired, still queued. Core statements built once, not ORM
-    # sessions: every SMS passes through here.
     with rt.db.engine.begin() as conn:
-        claimed = conn.execute(CLAIM, {"message_id": outbound_id, "now": now}).first()
-    if claimed is None:
-        return _not_claimed(rt, outbound_id, now)
-    phone, text, encoding, segments, attempts = claimed
+        claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbound_ids), "now": now})}
+    outcomes: list[Outcome] = []
+    sent: list[dict[str, object]] = []
     try:
-        accepted = rt.provider.send(phone, SmsText(text, encoding, segments))
-    except ProviderError as error:
-        return _record_failure(rt, outbound_id, attempts, error)
-    with rt.db.engine.begin() as conn:
-        conn.execute(MARK_SENT, {"message_id": outbound_id, "provider": rt.provider_name, "now": utcnow(),
-                                 "provider_id": accepted.message_id, "delivery": accepted.status})  # fmt: skip
-    return Outcome()
+        for outbound_id in outbound_ids:
+            if outbound_id not in claimed:
+                outcomes.append(_not_claimed(rt, outbound_id, now))
+                continue
+            phone, text, encoding, segments, attempts = claimed.pop(outbound_id)
+            try:
+                accepted = rt.provider.send(phone, SmsText(text, encoding, segments))
+            except ProviderError as error:
+                outcomes.append(_record_failure(rt, outbound_id, attempts, error))
+                continue
+            sent.append({"message_id": outbound_id, "provider": rt.provider_name, "now": utcnow(),
+                         "provider_id": accepted.message_id, "delivery": accepted.status})  # fmt: skip
+            outcomes.append(Outcome())
+    finally:  # what the provider took is recorded even when something after it failed
+        if sent:
+            with rt.db.engine.begin() as conn:
+                conn.execute(MARK_SENT, sent)
+    return outcomes
 
 
 def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
@@ -126,12 +141,16 @@ def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
 
 _TABLE = cast(Table, OutboundMessage.__table__)
 _out = _TABLE.c
+_JOBS = cast(Table, OutboxJob.__table__)
+USED_KEYS = select(_out.idempotency_key).where(_out.idempotency_key.in_(bindparam("keys", expanding=True)))
+INSERT_MESSAGES = insert(_TABLE).returning(_out.id, sort_by_parameter_order=True)
+INSERT_JOBS = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
 CLAIM = (
     update(_TABLE)
-    .where(_out.id == bindparam("message_id"), _out.status == OutboundStatus.QUEUED,
+    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.QUEUED,
            _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
     .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
-    .returning(_out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
+    .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
 )  # fmt: skip
 MARK_SENT = (
     update(_TABLE)

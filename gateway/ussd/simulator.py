@@ -23,7 +23,7 @@ Post = Callable[[dict[str, str]], tuple[int, str]]
 def ussd_command(phone: str, service_code: str, url: str | None, timeout: float) -> None:
     """Show each USSD screen and read a key press per line from standard input, until END or end of input."""
     from gateway import create_app
-    from workers.tasks import bind, execute
+    from workers.tasks import bind, execute_many
 
     try:
         settings = load_settings()
@@ -33,7 +33,7 @@ def ussd_command(phone: str, service_code: str, url: str | None, timeout: float)
     rt: Runtime = app.extensions["gateway"]
     rt.db.upgrade()
     bind(rt)
-    app.extensions["gateway_relay"].run_inline = execute  # without Redis, run the jobs here
+    app.extensions["gateway_relay"].run_inline = execute_many  # without Redis, run the jobs here
     session_id = f"sim-{uuid.uuid4().hex[:16]}"
     post = _http_post(url, settings.webhook_secret) if url else _app_post(app, settings.webhook_secret)
     click.echo(f"dialling {service_code} as {phone} (session {session_id}); type a key and Enter, Ctrl-D hangs up")
@@ -97,9 +97,9 @@ def _show_confirmation(rt: Runtime, session_id: str, timeout: float) -> None:
     """After a report, wait for its confirmation SMS (and say where it went), as ``simulate sms`` does."""
     from gateway.outbox import Relay
     from gateway.sms.outgoing import wait_for_replies
-    from workers.tasks import execute
+    from workers.tasks import execute_many
 
-    replies, in_time = wait_for_replies(rt, f"ussd:{session_id}", timeout, Relay(rt, run_inline=execute).tick)
+    replies, in_time = wait_for_replies(rt, f"ussd:{session_id}", timeout, Relay(rt, run_inline=execute_many).tick)
     if not in_time:
         hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
         click.echo(f"no confirmation SMS sent within {timeout:.0f}s ({hint})", err=True)
