@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from gateway.db import Database, naive_utc, sqlite_stamp, utcnow
+from gateway.db import Database, begin_immediate, naive_utc, sqlite_stamp, utcnow
 from gateway.outbox import PROCESS_INBOUND
 from gateway.phones import normalize_phone
 from gateway.webhooks import bad_request, batcher, parse_provider_date, require_form, require_secret, runtime
@@ -84,10 +84,11 @@ def store_inbound(database: Database, values: dict[str, Any]) -> int | None:
         cursor = connection.cursor()
         if database.is_sqlite:
             stamp = sqlite_stamp(now)
-            cursor.execute("BEGIN IMMEDIATE")  # the engine's connections run in autocommit; see make_engine
+            assert connection.driver_connection is not None
+            begin_immediate(connection.driver_connection)  # autocommit connections; see make_engine
             inserted = cursor.execute(SQLITE_INBOUND, (*row, sqlite_stamp(sent_at), stamp)).fetchone()
             job = cursor.execute(SQLITE_OUTBOX, (inserted[0], stamp, stamp)).fetchone() if inserted else None
-            cursor.execute("COMMIT")
+            connection.commit()
         else:
             cursor.execute(POSTGRES_BOTH, (*row, sent_at, now, now, now))
             job = cursor.fetchone()
