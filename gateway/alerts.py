@@ -17,7 +17,8 @@ from gateway.db import utcnow
 from gateway.incidents import CLOSED, facts_of, facts_summary, hazard_label, log_event, place_name
 from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
-from gateway.routing import Rules, escalation_due, escalation_schedule, route
+from gateway.routing import Dispatch as RoutedDispatch
+from gateway.routing import IncidentFacts, Rules, escalation_due, escalation_schedule, route
 from gateway.sms.outgoing import SmsRequest, queue_sms_many
 
 log = logging.getLogger(__name__)
@@ -53,18 +54,22 @@ class Alert:
 
 def dispatch_incident(
     session: Session, settings: Settings, rules: Rules, region: Region, incident: Incident,
-    cause: int | None = None,
+    cause: int | None = None, before: IncidentFacts | None = None,
 ) -> list[int]:  # fmt: skip
     """Create a dispatch for every agency the rules want and the incident does not have yet; alert their officers.
 
     Called when an incident opens and again when a report changes it (a larger count can reach more agencies).
-    ``cause`` is the inbound message that led here, kept on each alert. Returns the send jobs to hand off after
-    the commit.
+    ``cause`` is the inbound message that led here, kept on each alert. ``before``, the incident's facts before
+    that report: when they route to the same tasks as now, the last call already did all there is to do.
+    Returns the send jobs to hand off after the commit.
     """
+    wanted_now = route(facts_of(incident), rules)
+    if before is not None and _tasks(route(before, rules)) == _tasks(wanted_now):
+        return []  # most reports to an open incident change nothing routing reads
     now = utcnow()
     have = {d.agency: d for d in session.scalars(select(Dispatch).where(Dispatch.incident_id == incident.id))}
     changed: list[Dispatch] = []
-    for wanted in route(facts_of(incident), rules):
+    for wanted in wanted_now:
         dispatch = have.get(wanted.agency)
         if dispatch is not None and dispatch.task == wanted.task_id:
             continue
@@ -97,6 +102,10 @@ def dispatch_incident(
         key = f"alert:{dispatch.id}:{zlib.crc32(dispatch.task.encode())}"
         alerts += [Alert(incident, dispatch, officer, "alert", f"{key}:{officer.id}") for officer in recipients]
     return queue_alerts(session, settings, region, alerts, cause=cause)
+
+
+def _tasks(dispatches: Iterable[RoutedDispatch]) -> set[tuple[str, str]]:
+    return {(d.agency, d.task_id) for d in dispatches}
 
 
 def queue_alerts(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
@@ -138,30 +139,73 @@ def log_event(
 class Recorded:
     incident: Incident
     created: bool
+    before: IncidentFacts | None = None  # the joined incident's facts before this report
+
+
+Cluster = tuple[str | None, str | None]  # (hazard, desa code): the reports of one cluster join one incident
+
+
+class OpenIncidents:
+    """The open incidents that a batch of reports may join, locked and read once for the whole batch.
+
+    Reports of one hazard and desa are serialised, so two workers cannot open two incidents for them: SQLite
+    transactions take the write lock up front (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock per cluster,
+    held until the transaction ends, for every cluster of the batch at once and in sorted order, so two
+    workers' batches cannot deadlock.
+    """
+
+    def __init__(self, session: Session, rules: Rules, clusters: Iterable[Cluster]) -> None:
+        self._open: dict[Cluster, Incident] = {}
+        wanted = sorted({(h, v) for h, v in clusters if h and v})
+        if not wanted:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            keys = sorted({zlib.crc32(f"{h}|{v}".encode()) for h, v in wanted})
+            session.execute(LOCK_CLUSTERS, {"keys": keys})
+        candidates = session.scalars(
+            select(Incident)
+            .where(
+                tuple_(Incident.hazard, Incident.village_code).in_(wanted),
+                Incident.status.not_in(CLOSED),
+                Incident.last_report_at >= utcnow() - rules.cluster_window,
+            )
+            .order_by(Incident.id.desc())
+        )
+        for incident in candidates:
+            self._open.setdefault((incident.hazard, incident.village_code), incident)
+
+    def find(self, cluster: Cluster) -> Incident | None:
+        """The cluster's open incident (one an earlier message of the batch may have closed is not)."""
+        incident = self._open.get(cluster)
+        return incident if incident is not None and incident.status not in CLOSED else None
+
+    def opened(self, incident: Incident) -> None:
+        self._open[(incident.hazard, incident.village_code)] = incident
+
+
+# One statement locks every cluster of a batch; unnest keeps the sorted order of the array.
+LOCK_CLUSTERS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 def record_report(
-    session: Session, inbound: InboundMessage, result: ParseResult, rules: Rules, channel: str = "sms"
-) -> Recorded:
-    """Store a complete report: join the open incident of the same hazard and desa within the window, or open one."""
+    session: Session, inbound: InboundMessage, result: ParseResult, rules: Rules, channel: str = "sms",
+    open_incidents: OpenIncidents | None = None,
+) -> Recorded:  # fmt: skip
+    """Store a complete report: join the open incident of the same hazard and desa within the window, or open one.
+
+    ``open_incidents`` is the batch's (see OpenIncidents); without it, the report's cluster is locked and read.
+    """
     now = utcnow()
     new = IncidentFacts(
         hazard=result.hazard, village_code=result.village_code, district_code=result.district_code,
         households=result.households, people=result.people, houses=result.houses, needs=tuple(result.needs),
     )  # fmt: skip
-    _lock_cluster(session, f"{new.hazard}|{new.village_code}")
-    incident = session.scalars(
-        select(Incident)
-        .where(
-            Incident.hazard == new.hazard,
-            Incident.village_code == new.village_code,
-            Incident.status.not_in(CLOSED),
-            Incident.last_report_at >= now - rules.cluster_window,
-        )
-        .order_by(Incident.id.desc())
-        .limit(1)
-    ).first()
+    cluster = (new.hazard, new.village_code)
+    if open_incidents is None:
+        open_incidents = OpenIncidents(session, rules, [cluster])
+    incident = open_incidents.find(cluster)
     created = incident is None
+    before = None if incident is None else facts_of(incident)
     if incident is None:
         incident = Incident(
             hazard=new.hazard, village_code=new.village_code, district_code=new.kecamatan, status="reported",
@@ -171,9 +215,11 @@ def record_report(
         session.add(incident)
         session.flush()
         incident.ref = str(REF_OFFSET + incident.id)
+        open_incidents.opened(incident)
         log_event(session, incident.id, "created", channel, phone=inbound.phone)
     else:
-        merged = merge_reports(facts_of(incident), new)
+        assert before is not None
+        merged = merge_reports(before, new)
         incident.households, incident.people, incident.houses = merged.households, merged.people, merged.houses
         incident.needs = " ".join(merged.needs)
         incident.updated_at = incident.last_report_at = now
@@ -185,17 +231,7 @@ def record_report(
             needs=" ".join(new.needs), created_at=now,
         )
     )  # fmt: skip
-    return Recorded(incident, created)
-
-
-def _lock_cluster(session: Session, key: str) -> None:
-    """Serialise reports for one hazard and desa, so two workers cannot open two incidents for them.
-
-    SQLite transactions already take the write lock up front (BEGIN IMMEDIATE); PostgreSQL takes an advisory
-    lock held until the transaction ends.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(key.encode())})
+    return Recorded(incident, created, before)
 
 
 def reporter_phones(session: Session, incident_id: int) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from gateway.logs import configure_logging
 from gateway.models import Contact, InboundMessage, Incident, OutboundMessage, OutboxJob, Report
+from gateway.outbox import Outcome
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms
 from workers.inbound import process_inbound
@@ -36,7 +37,7 @@ def test_running_the_job_twice_creates_and_sends_nothing_twice(client: FlaskClie
         job = session.scalars(select(OutboxJob).where(OutboxJob.kind == "process_inbound")).one()
         job.status = "pending"  # a relay that fired twice
     execute(rt, job.id)
-    assert process_inbound(rt, inbound_id).follow_up == ()
+    assert process_inbound(rt, [inbound_id]) == [Outcome()]
     run_worker(rt)
     with rt.db.session() as session:
         assert len(session.scalars(select(Incident)).all()) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -10,49 +12,99 @@ from gateway.aid_commands import redeem_command, register_command, status_comman
 from gateway.alerts import dispatch_incident
 from gateway.contacts import contact_for
 from gateway.db import utcnow
-from gateway.incidents import hazard_keyword, hazard_label, place_name, record_report
+from gateway.incidents import OpenIncidents, hazard_keyword, hazard_label, place_name, record_report
 from gateway.ledger import add_affected
 from gateway.models import Contact, Household, InboundMessage
 from gateway.officer_commands import OFFICER_INTENTS, Reply, officer_command
 from gateway.outbox import Outcome
 from gateway.parsers import ParseResult
+from gateway.routing import Rules
 from gateway.runtime import Runtime
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.outgoing import SmsRequest, queue_sms_keyed
 
 MAX_LISTED = 3  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
 
 
-def process_inbound(rt: Runtime, inbound_id: int) -> Outcome:
-    """Parse and answer one inbound SMS, once: a second run finds it processed and does nothing."""
+def process_inbound(rt: Runtime, inbound_ids: Sequence[int]) -> list[Outcome]:
+    """Parse and answer inbound SMS, each once, in one transaction; one Outcome per id, in order.
+
+    A second run finds them processed and does nothing. What the reports of the batch need from the database
+    (open incidents, contacts, registered households) is read once for all of them, and the replies are queued
+    together: a batch costs a few statements more than one message. workers.tasks runs a failed batch again
+    one message at a time, so a message that cannot be processed fails alone.
+    """
+    follow_up: dict[int, list[int]] = {}
     with rt.db.session() as session:
-        claimed = session.execute(
+        messages = sorted(session.scalars(
             update(InboundMessage)
-            .where(InboundMessage.id == inbound_id, InboundMessage.processed_at.is_(None))
+            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.processed_at.is_(None))
             .values(processed_at=utcnow())
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return Outcome()
-        inbound = session.get_one(InboundMessage, inbound_id)
-        result = parsers.parse(inbound.text, rt.region)
-        inbound.intent, inbound.problem = result.intent, result.problem
-        contact = session.scalar(select(Contact).where(Contact.phone == inbound.phone))
-        chosen = contact.language if contact else None
-        language = chosen or result.detected_language or rt.settings.default_language
-        reply = act(rt, session, inbound, result, language)
-        if result.intent == "language" and result.language:
-            language = result.language  # confirm the switch in the language just chosen
-        job_id = queue_sms(
-            session, rt.settings, phone=inbound.phone, template=reply.template, language=language,
-            key=f"reply:{inbound.id}", values=reply.values, inbound_id=inbound.id,
-        )  # fmt: skip
-    jobs = ([job_id] if job_id else []) + reply.follow_up
-    return Outcome(follow_up=tuple(jobs))
+            .returning(InboundMessage)
+        ).all(), key=lambda m: m.id)  # fmt: skip
+        if not messages:  # processed already
+            return [Outcome() for _ in inbound_ids]
+        parsed = [(inbound, parsers.parse(inbound.text, rt.region)) for inbound in messages]
+        batch = Batch(session, rt.rules, parsed)
+        replies: list[SmsRequest] = []
+        for inbound, result in parsed:
+            inbound.intent, inbound.problem = result.intent, result.problem
+            contact = batch.contacts.get(inbound.phone)
+            chosen = contact.language if contact else None
+            language = chosen or result.detected_language or rt.settings.default_language
+            reply = act(rt, session, inbound, result, language, batch)
+            if result.intent != "report":  # a command may have changed what we know of the phone
+                batch.reread(inbound.phone)
+            if result.intent == "language" and result.language:
+                language = result.language  # confirm the switch in the language just chosen
+            replies.append(SmsRequest(inbound.phone, reply.template, language, f"reply:{inbound.id}", reply.values,
+                                      inbound.id))  # fmt: skip
+            follow_up[inbound.id] = reply.follow_up
+        jobs = queue_sms_keyed(session, rt.settings, replies)
+    outcomes = []
+    for inbound_id in inbound_ids:
+        reply_job = jobs.get(f"reply:{inbound_id}")
+        outcomes.append(Outcome(follow_up=tuple(([reply_job] if reply_job else []) + follow_up.get(inbound_id, []))))
+    return outcomes
 
 
-def act(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+class Batch:
+    """What a batch of inbound messages needs from the database, read once: the open incidents their reports
+    may join, the senders' contacts, and the households registered residents belong to.
+    """
+
+    def __init__(self, session: Session, rules: Rules, parsed: Sequence[tuple[InboundMessage, ParseResult]]) -> None:
+        self.session = session
+        reports = [result for _, result in parsed if _complete(result)]
+        self.incidents = OpenIncidents(session, rules, [(r.hazard, r.village_code) for r in reports])
+        phones = sorted({inbound.phone for inbound, _ in parsed})
+        self.contacts = {c.phone: c for c in session.scalars(select(Contact).where(Contact.phone.in_(phones)))}
+        self.households: dict[str, str] = {phone: kk for phone, kk in session.execute(
+            select(Contact.phone, Household.kk).join(Household, Household.id == Contact.household_id)
+            .where(Contact.phone.in_(phones))
+        )}  # fmt: skip
+
+    def reread(self, phone: str) -> None:
+        """Read the phone's contact and household again, after a command that may have changed them."""
+        contact = self.session.scalar(select(Contact).where(Contact.phone == phone))
+        self.contacts.pop(phone, None)
+        self.households.pop(phone, None)
+        if contact is not None:
+            self.contacts[phone] = contact
+            if contact.household_id is not None:
+                self.households[phone] = self.session.get_one(Household, contact.household_id).kk
+
+
+def _complete(result: ParseResult) -> bool:
+    """A report with everything needed to record it: a hazard, a desa, and no problem."""
+    return result.intent == "report" and result.problem is None and bool(result.village_code and result.hazard)
+
+
+def act(
+    rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str, batch: Batch
+) -> Reply:
     """Do what the message asks and choose the reply, in this order of precedence."""
     if result.intent == "report":
-        return _report(rt, session, inbound, result, language)
+        return _report(rt, session, inbound, result, language, batch)
     if result.intent in OFFICER_INTENTS:
         return officer_command(session, rt.settings, rt.region, inbound.phone, result.intent, result.ref, language)
     if result.intent == "help":
@@ -70,14 +122,16 @@ def act(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseRes
     return Reply("format_help")
 
 
-def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+def _report(
+    rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str, batch: Batch
+) -> Reply:
     """A complete report joins or opens an incident and reaches its agencies; an incomplete one gets help.
 
     Dispatching runs for joined reports too: a grown incident can need more agencies, or more of one.
     """
     region = rt.region
-    if result.problem is None and result.village_code and result.hazard:
-        return accept_report(rt, session, inbound, result, language)
+    if _complete(result):
+        return accept_report(rt, session, inbound, result, language, batch)
     keyword = hazard_keyword(result.hazard, language)  # replies below show the command to send again
     if result.problem == "ambiguous_place":
         districts = sorted({region.district_name(region.district_of(code)) for code in result.candidates})
@@ -99,18 +153,24 @@ def _report(rt: Runtime, session: Session, inbound: InboundMessage, result: Pars
     return Reply("report_no_place", {"hazard": keyword})
 
 
-def accept_report(rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str) -> Reply:
+def accept_report(
+    rt: Runtime, session: Session, inbound: InboundMessage, result: ParseResult, language: str,
+    batch: Batch | None = None,
+) -> Reply:  # fmt: skip
     """Record a complete report (SMS or USSD), dispatch its incident, and answer with the reference.
 
     The caller queues the returned reply to the reporter and hands ``follow_up`` (the alerts) off after commit.
+    ``batch`` is what the caller read for a batch of messages; without it, this report's share is read here.
     """
-    recorded = record_report(session, inbound, result, rt.rules, channel=inbound.channel)
+    batch = batch or Batch(session, rt.rules, [(inbound, result)])
+    recorded = record_report(session, inbound, result, rt.rules, channel=inbound.channel,
+                             open_incidents=batch.incidents)  # fmt: skip
     incident = recorded.incident
-    linked = session.scalar(select(Household.kk).join(Contact, Contact.household_id == Household.id).where(
-        Contact.phone == inbound.phone))  # fmt: skip
+    linked = batch.households.get(inbound.phone)
     if linked is not None:  # a resident who registered with DAFTAR reports: their household is affected
         add_affected(session, incident, [linked], source="registration")
-    alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident, cause=inbound.id)
+    alerts = dispatch_incident(session, rt.settings, rt.rules, rt.region, incident, cause=inbound.id,
+                               before=recorded.before)  # fmt: skip
     return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
                                      "place": place_name(rt.region, result.village_code),
                                      "ref": incident.ref}, alerts)  # fmt: skip

@@ -24,36 +24,33 @@ Results = list[Outcome | Exception]  # one per job, in order: what it asks of th
 JobKind = Callable[[Runtime, Sequence[int]], Results]  # runs the jobs of one kind, given their rows' ref ids
 
 
-def one_by_one(run: Callable[[Runtime, int], Outcome]) -> JobKind:
-    """Run a single-row job over a batch; a job that raises fails alone, its exception in its place."""
+def in_one_go(run: Callable[[Runtime, Sequence[int]], list[Outcome]]) -> JobKind:
+    """Run a job kind over the whole batch at once; if that fails, run each job alone, so a bad one fails alone.
 
-    def run_each(rt: Runtime, ref_ids: Sequence[int]) -> Results:
+    What a batch did before it failed is either rolled back (one transaction) or recorded and not done again
+    (an SMS the provider took is marked sent even when a later one fails).
+    """
+
+    def run_batch(rt: Runtime, ref_ids: Sequence[int]) -> Results:
+        if len(ref_ids) > 1:
+            try:
+                return list(run(rt, ref_ids))
+            except Exception:  # each job is run again below, and a failure recorded on its own row
+                log.warning("a batch of %d jobs failed; running them one at a time", len(ref_ids), exc_info=True)
         outcomes: Results = []
         for ref_id in ref_ids:
             try:
-                outcomes.append(run(rt, ref_id))
+                outcomes.append(run(rt, [ref_id])[0])
             except Exception as error:  # recorded on its outbox row and retried; the rest of the batch goes on
                 outcomes.append(error)
         return outcomes
 
-    return run_each
-
-
-def whole_batch(run: Callable[[Runtime, Sequence[int]], list[Outcome]]) -> JobKind:
-    """Run a job that takes the whole batch at once; if it raises, every job of the batch fails with it."""
-
-    def run_all(rt: Runtime, ref_ids: Sequence[int]) -> Results:
-        try:
-            return list(run(rt, ref_ids))
-        except Exception as error:  # recorded on each outbox row and retried
-            return [error] * len(ref_ids)
-
-    return run_all
+    return run_batch
 
 
 JOBS: dict[str, JobKind] = {
-    PROCESS_INBOUND: one_by_one(process_inbound),
-    SEND_JOB: whole_batch(deliver),
+    PROCESS_INBOUND: in_one_go(process_inbound),
+    SEND_JOB: in_one_go(deliver),
 }
 MAX_JOB_ATTEMPTS = 8
 

@@ -56,8 +56,12 @@ def queue_sms(
 
 
 def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> list[int]:
-    """Queue many SMS at once (a report's alerts, pickup notices for a whole incident); skip keys already used;
-    return the send jobs.
+    """Queue many SMS at once (a report's alerts, pickup notices for a whole incident); return the send jobs."""
+    return list(queue_sms_keyed(session, settings, requests).values())
+
+
+def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> dict[str, int]:
+    """Queue many SMS at once; skip keys already used; return the send job of each key queued now.
 
     Core statements on the session's connection: every report queues its reply and alerts here, and the ORM's
     bulk machinery cost more than the inserts. Nothing here needs the session's pending objects flushed.
@@ -81,11 +85,12 @@ def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsR
                      "inbound_id": request.inbound_id, "created_at": now, "next_attempt_at": now,
                      "expires_at": expires})  # fmt: skip
     if not rows:
-        return []
+        return {}
     message_ids = conn.scalars(INSERT_MESSAGES, rows).all()
     jobs = [{"kind": SEND_JOB, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
              "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
-    return list(conn.scalars(INSERT_JOBS, jobs).all())
+    job_ids = conn.scalars(INSERT_JOBS, jobs).all()
+    return {str(row["idempotency_key"]): job_id for row, job_id in zip(rows, job_ids, strict=True)}
 
 
 def backoff(attempts: int) -> timedelta:
