@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"
 PROCESS_INBOUND = "process_inbound"  # the job kind of an inbound message; workers.tasks.JOBS runs it
-BATCH_WINDOW = 0.02  # seconds the hand-off thread gathers ids before one enqueue
+# Seconds the hand-off thread gathers ids before one enqueue. Larger batches cost workers less per report (one
+# transaction and a few statements per batch): at 500 reports/s, 20 ms made jobs of ~5 reports and the workers
+# fell behind; 100 ms makes ~25 (bench/RESULTS.md, pipeline). A report waits at most this long for its job.
+BATCH_WINDOW = 0.1
 JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers
 HAND_OFF_GRACE = timedelta(seconds=10)  # leave fresh rows to the post-commit hand-off before sweeping them
@@ -173,6 +176,7 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._busy = False
+        self._hurry = False  # someone waits for the hand-off: do not wait out the window
 
     def submit(self, job_ids: Sequence[int]) -> None:
         """Queue ids for the hand-off thread (started lazily, and again in a forked child)."""
@@ -185,16 +189,20 @@ class Batcher:
             self._ready.notify()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until every submitted id has been handed over (tests, shutdown); False on timeout."""
+        """Hand over every submitted id now and block until done (tests, shutdown); False on timeout."""
         with self._lock:
-            return self._ready.wait_for(lambda: not self._ids and not self._busy, timeout)
+            self._hurry = True
+            self._ready.notify_all()
+            idle = self._ready.wait_for(lambda: not self._ids and not self._busy, timeout)
+            self._hurry = False
+            return idle
 
     def _run(self) -> None:
         while True:
             with self._lock:
                 self._ready.wait_for(lambda: bool(self._ids))
                 self._busy = True
-                self._ready.wait_for(lambda: len(self._ids) >= RQ_BATCH, BATCH_WINDOW)
+                self._ready.wait_for(lambda: len(self._ids) >= RQ_BATCH or self._hurry, BATCH_WINDOW)
                 ids, self._ids = self._ids, []
             try:
                 self.relay.hand_off(ids)
