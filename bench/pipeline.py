@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import random
 import secrets
 import shutil
@@ -30,6 +31,7 @@ import ingest
 
 HAZARDS = ("BANJIR", "LONGSOR", "KEBAKARAN", "ANGIN KENCANG")
 TARGET_RATE = 500.0  # reports/s
+WARMUP_BASE = 10_000_000  # warm-up reports are numbered from here, apart from the measured ones
 VILLAGES = 60  # desa the load spreads over: 60 x 4 hazards = up to 240 incidents
 
 
@@ -91,16 +93,18 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def read_latencies(url: str, load_end: float, load_start: float) -> tuple[list[float], int, int, int, int]:
-    """Per report: last SMS handed over minus received; plus reports done in the window, SMS, alerts, incidents."""
+def read_latencies(url: str, load_end: float, first_id: int) -> tuple[list[float], int, int, int, int]:
+    """Per measured report (inbound id >= ``first_id``): last SMS handed over minus received; plus reports done
+    in the window, and the SMS, alerts and incidents of the whole run.
+    """
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT i.received_at, MAX(o.sent_at) FROM inbound_messages i JOIN outbound_messages o "
-            "ON o.inbound_id = i.id WHERE o.status = 'sent' GROUP BY i.id"
-        )).all()  # fmt: skip
+            "ON o.inbound_id = i.id WHERE o.status = 'sent' AND i.id >= :first GROUP BY i.id"
+        ), {"first": first_id}).all()  # fmt: skip
         sms = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'")).scalar_one()
         alerts = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE template = 'alert'")).scalar_one()
         incidents = conn.execute(text("SELECT COUNT(*) FROM incidents")).scalar_one()
@@ -137,6 +141,24 @@ def pending_sms(url: str) -> int:
     return int(waiting)
 
 
+def wait_drained(url: str, timeout: float) -> int:
+    """Wait until nothing is waiting (or ``timeout``); return how much still waits."""
+    deadline = time.monotonic() + timeout
+    while (waiting := pending_sms(url)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return waiting
+
+
+def last_inbound_id(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM inbound_messages")).scalar_one()
+    engine.dispose()
+    return int(last)
+
+
 def process_cpu(pids: list[int]) -> float:
     """CPU seconds used so far by these processes and their children."""
     total = 0.0
@@ -155,7 +177,8 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         ingest.flush_redis()
         port = ingest.free_port()
         secret = "bench-" + secrets.token_urlsafe(18)
-        env = ingest.server_env(url, tmp / "var", port, secret, argparse.Namespace(redis=True, workers=0, threads=0))
+        web_args = argparse.Namespace(redis=True, workers=args.web_workers, threads=args.web_threads)
+        env = ingest.server_env(url, tmp / "var", port, secret, web_args)
         gateway = ingest.executable("gateway")
         subprocess.run([gateway, "init"], env=env, cwd=ingest.REPO, check=True, capture_output=True)
         write_roster(tmp / "officers.csv")
@@ -174,23 +197,28 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         reports = ReportSet(run=secrets.token_hex(3), villages=kendal_villages())
         client = ingest.Client(port, secret, reports, timeout=10.0)
         count = int(args.rate * args.duration)
-        print(f"[{kind}] gunicorn + {args.workers} worker(s) + relay; {count} reports at {args.rate:.0f}/s", flush=True)
+        if args.warmup:  # every process loads the region, rules and templates on its first job
+            client.run(range(WARMUP_BASE, WARMUP_BASE + args.warmup), args.concurrency, 60, args.rate)
+            wait_drained(url, args.drain_timeout)
+        first_id = last_inbound_id(url) + 1
+        print(f"[{kind}] gunicorn + {args.workers} worker(s) + relay; {args.warmup} warm-up reports, then {count} "
+              f"at {args.rate:.0f}/s", flush=True)  # fmt: skip
         pids = [p.pid for p in processes]
         cpu_before = {"web": process_cpu([web.pid]), "workers+relay": process_cpu(pids[1:])}
+        sample_before = ingest.CpuSample.take(web.pid)
         load = client.run(range(count), args.concurrency, args.duration + 5, args.rate)
         load_end = time.time()
         outcome.sent, outcome.errors, outcome.load_seconds = load.sent, len(load.failed), load.elapsed
-        deadline = time.monotonic() + args.drain_timeout
-        while (waiting := pending_sms(url)) and time.monotonic() < deadline:
-            time.sleep(0.5)
+        waiting = wait_drained(url, args.drain_timeout)
         outcome.drained_after = time.time() - load_end
         if waiting:
             outcome.problems.append(f"{waiting} reports or SMS still waiting after {args.drain_timeout:.0f}s")
+        sample = ingest.CpuSample.take(web.pid) - sample_before
         outcome.cpu = {"web": process_cpu([web.pid]) - cpu_before["web"],
-                       "workers+relay": process_cpu(pids[1:]) - cpu_before["workers+relay"]}  # fmt: skip
-        latencies, in_window, outcome.sms, outcome.alerts, outcome.incidents = read_latencies(
-            url, load_end, load_end - load.elapsed
-        )
+                       "workers+relay": process_cpu(pids[1:]) - cpu_before["workers+relay"],
+                       "postgres": sample.postgres, "redis": sample.redis, "machine": sample.machine_busy,
+                       "seconds": load.elapsed + outcome.drained_after}  # fmt: skip
+        latencies, in_window, outcome.sms, outcome.alerts, outcome.incidents = read_latencies(url, load_end, first_id)
         outcome.latencies, outcome.reports, outcome.completed_in_window = latencies, len(latencies), in_window
         if outcome.reports < len(load.ok):
             outcome.problems.append(f"{len(load.ok) - outcome.reports} accepted reports got no SMS out")
@@ -220,7 +248,9 @@ def show(o: Outcome) -> str:
           f"backlog drained {o.drained_after:.1f}s after the load")  # fmt: skip
     print(f"  end-to-end ms      p50 {p(0.5):.0f}  p95 {p(0.95):.0f}  p99 {p(0.99):.0f}  max {p(1.0):.0f}")
     print(f"  SMS handed over    {o.sms} ({o.alerts} officer alerts), {o.incidents} incidents")
-    print(f"  CPU seconds        web {o.cpu.get('web', 0):.1f}, workers+relay {o.cpu.get('workers+relay', 0):.1f}")
+    print(f"  CPU seconds        web {o.cpu.get('web', 0):.1f}, workers+relay {o.cpu.get('workers+relay', 0):.1f}, "
+          f"postgres {o.cpu.get('postgres', 0):.1f}, redis {o.cpu.get('redis', 0):.1f}; machine busy "
+          f"{o.cpu.get('machine', 0):.1f} of {(os.cpu_count() or 1) * o.cpu.get('seconds', 0):.1f}")  # fmt: skip
     for problem in o.problems:
         print(f"  PROBLEM            {problem}")
     # Reports arrive at the client's pace, so the pipeline cannot finish more per second than that: it sustains
@@ -244,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
     parser.add_argument("--workers", type=int, default=2, help="`gateway worker` processes")
     parser.add_argument("--concurrency", type=int, default=32, help="client connections")
+    parser.add_argument("--web-workers", type=int, default=0, help="gunicorn workers (0: gateway/gunicorn_conf.py)")
+    parser.add_argument("--web-threads", type=int, default=0, help="threads per gunicorn worker (0: the same)")
+    parser.add_argument("--warmup", type=int, default=500, help="reports sent (and drained) before measuring")
     parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
     args = parser.parse_args(argv)
     rows = []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway import parsers
 from gateway.aid_commands import redeem_command, register_command, status_command, victim_command
@@ -44,10 +46,10 @@ def process_inbound(rt: Runtime, inbound_ids: Sequence[int]) -> list[Outcome]:
         if not messages:  # processed already
             return [Outcome() for _ in inbound_ids]
         parsed = [(inbound, parsers.parse(inbound.text, rt.region)) for inbound in messages]
+        _record_intents(session, parsed)
         batch = Batch(session, rt.rules, parsed)
         replies: list[SmsRequest] = []
         for inbound, result in parsed:
-            inbound.intent, inbound.problem = result.intent, result.problem
             contact = batch.contacts.get(inbound.phone)
             chosen = contact.language if contact else None
             language = chosen or result.detected_language or rt.settings.default_language
@@ -65,6 +67,26 @@ def process_inbound(rt: Runtime, inbound_ids: Sequence[int]) -> list[Outcome]:
         reply_job = jobs.get(f"reply:{inbound_id}")
         outcomes.append(Outcome(follow_up=tuple(([reply_job] if reply_job else []) + follow_up.get(inbound_id, []))))
     return outcomes
+
+
+def _record_intents(session: Session, parsed: Sequence[tuple[InboundMessage, ParseResult]]) -> None:
+    """Store what each message was read as: one UPDATE per kind of message, not one per message."""
+    groups: dict[tuple[str, str | None], list[InboundMessage]] = {}
+    for inbound, result in parsed:
+        groups.setdefault((result.intent, result.problem), []).append(inbound)
+    for (intent, problem), messages in groups.items():
+        session.execute(RECORD_INTENT, {"ids": [m.id for m in messages], "intent": intent, "problem": problem})
+        for inbound in messages:  # the session's copies say the same, with nothing left to flush
+            set_committed_value(inbound, "intent", intent)
+            set_committed_value(inbound, "problem", problem)
+
+
+_INBOUND = cast(Table, InboundMessage.__table__)
+RECORD_INTENT = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id.in_(bindparam("ids", expanding=True)))
+    .values(intent=bindparam("intent"), problem=bindparam("problem"))
+)
 
 
 class Batch:

@@ -112,7 +112,7 @@ def execute_many(rt: Runtime, outbox_ids: Sequence[int]) -> Ran:
         if outbox_id in claimed:
             by_kind.setdefault(claimed[outbox_id][0], []).append(outbox_id)
 
-    finished: list[dict[str, object]] = []
+    finished: list[int] = []
     rescheduled: list[dict[str, object]] = []
     follow_up: list[int] = []
     for kind, ids in by_kind.items():
@@ -129,14 +129,15 @@ def execute_many(rt: Runtime, outbox_ids: Sequence[int]) -> Ran:
                 continue
             ran.done.append(outbox_id)
             if outcome.retry_at is None:
-                finished.append({"job_id": outbox_id, "now": utcnow()})
+                finished.append(outbox_id)
             else:
                 rescheduled.append({"job_id": outbox_id, "at": outcome.retry_at})
             follow_up += outcome.follow_up
     with rt.db.engine.begin() as conn:
-        for statement, rows in ((FINISH, finished), (RESCHEDULE, rescheduled)):
-            if rows:
-                conn.execute(statement, rows)
+        if finished:
+            conn.execute(FINISH, {"ids": finished, "now": utcnow()})
+        if rescheduled:
+            conn.execute(RESCHEDULE, rescheduled)
     # A job's follow-ups (a report's reply and alerts) run here and now: no round trip through Redis, and the
     # SMS go out as soon as the report is recorded. Their outbox rows keep them safe if this process dies.
     execute_many(rt, follow_up)
@@ -154,7 +155,7 @@ CLAIM = (
 )  # fmt: skip
 FINISH = (
     update(_TABLE)
-    .where(_job.id == bindparam("job_id"))
+    .where(_job.id.in_(bindparam("ids", expanding=True)))
     .values(status=OutboxStatus.DONE, finished_at=bindparam("now"), last_error=None)
 )
 RESCHEDULE = (
