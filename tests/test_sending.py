@@ -13,7 +13,9 @@ from gateway.db import utcnow
 from gateway.models import OutboundMessage, OutboxJob
 from gateway.outbox import Relay
 from gateway.runtime import Runtime
+from gateway.sms.base import Accepted
 from gateway.sms.outgoing import queue_sms
+from gateway.sms.text import SmsText
 from tests.conftest import SECRET, relay_tick, run_worker
 from workers.tasks import execute, execute_many
 
@@ -102,6 +104,44 @@ def test_a_job_that_fails_in_a_batch_fails_alone(rt: Runtime) -> None:
         failed = session.get_one(OutboxJob, bogus_id)
         assert failed.status == "pending" and failed.available_at > utcnow()  # retried later, with backoff
         assert "unknown outbox job kind 'no_such_kind'" in (failed.last_error or "")
+
+
+class FlakyProvider:
+    """A provider whose library breaks once, on the second message (not a ProviderError: a bug in its SDK)."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def send(self, phone: str, sms: SmsText) -> Accepted:
+        self.calls.append(phone)
+        if len(self.calls) == 2:
+            raise RuntimeError("the SDK tripped over its own feet")
+        return Accepted(message_id=f"flaky-{len(self.calls)}", status="Sent")
+
+
+def test_a_provider_crash_mid_batch_is_retried_and_the_rest_go_out(rt: Runtime) -> None:
+    flaky = FlakyProvider()
+    rt.__dict__["provider"] = flaky  # the provider is the outside world: fake it at the boundary
+    with rt.db.session() as session:
+        jobs = [queue_sms(session, rt.settings, phone=f"+62812345678{n}", template="help", language="id",
+                          key=f"flaky:{n}") for n in range(3)]  # fmt: skip
+    ran = execute_many(rt, [job for job in jobs if job is not None])
+    assert len(ran.done) == 3 and ran.failed == []
+    with rt.db.session() as session:
+        crashed = session.scalars(select(OutboundMessage).where(OutboundMessage.phone == "+628123456781")).one()
+    assert (crashed.status, crashed.attempts) == ("queued", 1)
+    assert "RuntimeError: the SDK tripped" in (crashed.last_error or "")
+    with time_machine.travel(crashed.next_attempt_at + timedelta(seconds=1), tick=False):
+        assert relay_tick(rt) == 1
+        run_worker(rt)
+    assert flaky.calls == ["+628123456780", "+628123456781", "+628123456782", "+628123456781"]
+    with rt.db.session() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert [(m.status, m.attempts, m.provider_message_id) for m in rows] == [
+        ("sent", 1, "flaky-1"), ("sent", 2, "flaky-4"), ("sent", 1, "flaky-3")
+    ]  # fmt: skip
 
 
 def test_it_expires_a_message_not_sent_in_time(rt: Runtime) -> None:

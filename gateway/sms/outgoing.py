@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
@@ -17,6 +17,7 @@ from gateway.db import utcnow
 from gateway.models import InboundMessage, OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
 from gateway.outbox import Outcome
 from gateway.runtime import Runtime
+from gateway.sms.base import Accepted
 from gateway.sms.errors import ProviderError
 from gateway.sms.templates import render
 from gateway.sms.text import SmsText
@@ -24,7 +25,9 @@ from gateway.sms.text import SmsText
 log = logging.getLogger(__name__)
 
 SEND_JOB = "send_sms"
+Accepted_ = tuple[int, Accepted]  # an outbound message the provider took, and what it said
 KEY_BATCH = 500
+MARK_EVERY = 10  # sent messages recorded together; at most this many are in doubt if a worker dies mid-batch
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,17 @@ def backoff(attempts: int) -> timedelta:
 def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
     """Send queued SMS: claim them, call the provider for each, store the outcomes; one Outcome per id.
 
-    Claiming and marking sent are one statement each for the whole batch (a report's reply and alerts, or a
-    worker's batch of them): every SMS passes through here, and a transaction per message cost more than the
-    send. The claim records the attempt before the provider is called (status ``sending``).
+    One statement claims the whole batch (a report's reply and alerts, or a worker's batch of them) and records
+    the attempt before the provider is called (status ``sending``); the sent ones are marked every MARK_EVERY
+    messages, so a worker that dies mid-batch leaves few whose fate is unknown. A provider's error, or a crash of
+    its library, is recorded on its message and retried; if anything else fails, the messages not yet offered to
+    the provider go back to the queue.
     """
     now = utcnow()
     with rt.db.engine.begin() as conn:
         claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbound_ids), "now": now})}
     outcomes: list[Outcome] = []
-    sent: list[dict[str, object]] = []
+    sent: list[Accepted_] = []
     try:
         for outbound_id in outbound_ids:
             if outbound_id not in claimed:
@@ -121,14 +126,38 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
             except ProviderError as error:
                 outcomes.append(_record_failure(rt, outbound_id, attempts, error))
                 continue
-            sent.append({"message_id": outbound_id, "provider": rt.provider_name, "now": utcnow(),
-                         "provider_id": accepted.message_id, "delivery": accepted.status})  # fmt: skip
+            except Exception as error:  # a bug in a provider's library: retry it like a passing fault, loudly
+                log.exception("provider %s raised %s", rt.provider_name, type(error).__name__)
+                unexpected = ProviderError(f"{type(error).__name__}: {error}", permanent=False)
+                outcomes.append(_record_failure(rt, outbound_id, attempts, unexpected))
+                continue
+            sent.append((outbound_id, accepted))
             outcomes.append(Outcome())
-    finally:  # what the provider took is recorded even when something after it failed
-        if sent:
+            if len(sent) >= MARK_EVERY:
+                _mark_sent(rt, sent)
+    finally:  # what the provider took is recorded, and what it was never offered is queued again
+        _mark_sent(rt, sent)
+        if claimed:
             with rt.db.engine.begin() as conn:
-                conn.execute(MARK_SENT, sent)
+                conn.execute(UNCLAIM, {"ids": list(claimed)})
     return outcomes
+
+
+def _mark_sent(rt: Runtime, sent: list[Accepted_]) -> None:
+    """Record these messages as sent, in one statement, and empty the list."""
+    if not sent:
+        return
+    ids = [outbound_id for outbound_id, _ in sent]
+    statement = (
+        update(_TABLE)
+        .where(_out.id.in_(ids))
+        .values(status=OutboundStatus.SENT, provider=rt.provider_name, sent_at=utcnow(), last_error=None,
+                provider_message_id=case({i: a.message_id for i, a in sent}, value=_out.id),
+                delivery_status=case({i: a.status for i, a in sent}, value=_out.id))
+    )  # fmt: skip
+    with rt.db.engine.begin() as conn:
+        conn.execute(statement)
+    sent.clear()
 
 
 def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
@@ -157,12 +186,11 @@ CLAIM = (
     .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
     .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
 )  # fmt: skip
-MARK_SENT = (
+UNCLAIM = (
     update(_TABLE)
-    .where(_out.id == bindparam("message_id"))
-    .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
-            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
-)  # fmt: skip
+    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.SENDING)
+    .values(status=OutboundStatus.QUEUED, attempts=_out.attempts - 1)
+)
 
 
 def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: ProviderError) -> Outcome:
