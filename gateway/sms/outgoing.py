@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, case, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
@@ -144,19 +144,14 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
 
 
 def _mark_sent(rt: Runtime, sent: list[Accepted_]) -> None:
-    """Record these messages as sent, in one statement, and empty the list."""
+    """Record these messages as sent, in one executemany, and empty the list."""
     if not sent:
         return
-    ids = [outbound_id for outbound_id, _ in sent]
-    statement = (
-        update(_TABLE)
-        .where(_out.id.in_(ids))
-        .values(status=OutboundStatus.SENT, provider=rt.provider_name, sent_at=utcnow(), last_error=None,
-                provider_message_id=case({i: a.message_id for i, a in sent}, value=_out.id),
-                delivery_status=case({i: a.status for i, a in sent}, value=_out.id))
-    )  # fmt: skip
+    now = utcnow()
+    rows = [{"message_id": outbound_id, "provider": rt.provider_name, "now": now, "provider_id": accepted.message_id,
+             "delivery": accepted.status} for outbound_id, accepted in sent]  # fmt: skip
     with rt.db.engine.begin() as conn:
-        conn.execute(statement)
+        conn.execute(MARK_SENT, rows)
     sent.clear()
 
 
@@ -185,6 +180,12 @@ CLAIM = (
            _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
     .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
     .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
+)  # fmt: skip
+MARK_SENT = (
+    update(_TABLE)
+    .where(_out.id == bindparam("message_id"))
+    .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
+            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
 )  # fmt: skip
 UNCLAIM = (
     update(_TABLE)
