@@ -90,9 +90,15 @@ def store_inbound(database: Database, values: dict[str, Any]) -> int | None:
             job = cursor.execute(SQLITE_OUTBOX, (inserted[0], stamp, stamp)).fetchone() if inserted else None
             connection.commit()
         else:
-            cursor.execute(POSTGRES_BOTH, (*row, sent_at, now, now, now))
-            job = cursor.fetchone()
-            connection.commit()
+            # One statement is a transaction of its own: in autocommit it needs no BEGIN and COMMIT round trips.
+            driver = connection.driver_connection
+            assert driver is not None
+            driver.autocommit = True
+            try:
+                cursor.execute(POSTGRES_BOTH, (*row, sent_at, now, now, now))
+                job = cursor.fetchone()
+            finally:
+                driver.autocommit = False
         cursor.close()
     except BaseException:
         connection.rollback()
