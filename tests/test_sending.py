@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -141,6 +142,32 @@ def test_a_provider_crash_mid_batch_is_retried_and_the_rest_go_out(rt: Runtime) 
         rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
     assert [(m.status, m.attempts, m.provider_message_id) for m in rows] == [
         ("sent", 1, "flaky-1"), ("sent", 2, "flaky-4"), ("sent", 1, "flaky-3")
+    ]  # fmt: skip
+
+
+class InterruptedProvider(FlakyProvider):
+    """The worker is told to stop (Ctrl-C) while the provider takes the second message."""
+
+    def send(self, phone: str, sms: SmsText) -> Accepted:
+        self.calls.append(phone)
+        if len(self.calls) == 2:
+            raise KeyboardInterrupt
+        return Accepted(message_id=f"taken-{len(self.calls)}", status="Sent")
+
+
+def test_a_worker_stopped_mid_batch_records_what_went_out_and_queues_what_did_not(rt: Runtime) -> None:
+    rt.__dict__["provider"] = InterruptedProvider()
+    with rt.db.session() as session:
+        jobs = [queue_sms(session, rt.settings, phone=f"+62812345678{n}", template="help", language="id",
+                          key=f"stop:{n}") for n in range(4)]  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        execute_many(rt, [job for job in jobs if job is not None])
+    with rt.db.session() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert [(m.status, m.attempts) for m in rows] == [
+        ("sent", 1),  # taken by the provider and recorded
+        ("sending", 1),  # interrupted inside the provider call: its fate is unknown, so it is not sent again
+        ("queued", 0), ("queued", 0),  # never offered: back in the queue, as if never claimed
     ]  # fmt: skip
 
 
