@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.outbox import backlog
+from gateway.sms.outgoing import in_doubt
 from gateway.webhooks import runtime
 
 bp = Blueprint("health", __name__)
@@ -21,6 +22,7 @@ def healthz() -> tuple[Response, int]:
         with rt.db.session() as session:
             session.execute(text("SELECT 1"))
             body["outbox"] = backlog(session)
+            body["sms_in_doubt"] = in_doubt(session)
         body["database"] = "ok"
     except SQLAlchemyError as error:
         body["database"] = f"error: {type(error).__name__}"

@@ -19,6 +19,7 @@ def test_it_reports_database_redis_and_backlog(client: FlaskClient) -> None:
     assert body["database"] == "ok" and body["redis"] == "ok" and body["status"] == "ok"
     assert body["outbox"]["pending"] == 1
     assert body["outbox"]["oldest_pending_seconds"] >= 0
+    assert body["sms_in_doubt"] == 0
 
 
 def test_it_is_degraded_but_up_when_redis_is_down(app: Flask, tmp_path: Path, database_url: str) -> None:

@@ -15,7 +15,7 @@ from gateway.models import OutboundMessage, OutboxJob
 from gateway.outbox import Relay
 from gateway.runtime import Runtime
 from gateway.sms.base import Accepted
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.outgoing import in_doubt, queue_sms
 from gateway.sms.text import SmsText
 from tests.conftest import SECRET, relay_tick, run_worker
 from workers.tasks import execute, execute_many
@@ -169,6 +169,10 @@ def test_a_worker_stopped_mid_batch_records_what_went_out_and_queues_what_did_no
         ("sending", 1),  # interrupted inside the provider call: its fate is unknown, so it is not sent again
         ("queued", 0), ("queued", 0),  # never offered: back in the queue, as if never claimed
     ]  # fmt: skip
+    with rt.db.session() as session:
+        assert in_doubt(session) == 0  # a send takes seconds: not yet
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False), rt.db.session() as session:
+        assert in_doubt(session) == 1  # /healthz shows it to an operator
 
 
 def test_it_expires_a_message_not_sent_in_time(rt: Runtime) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SEND_JOB = "send_sms"
 Accepted_ = tuple[int, Accepted]  # an outbound message the provider took, and what it said
 KEY_BATCH = 500
+IN_DOUBT_AFTER = timedelta(minutes=5)
 MARK_EVERY = 10  # sent messages recorded together; at most this many are in doubt if a worker dies mid-batch
 
 
@@ -94,6 +95,18 @@ def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[Sms
              "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
     job_ids = conn.scalars(INSERT_JOBS, jobs).all()
     return {str(row["idempotency_key"]): job_id for row, job_id in zip(rows, job_ids, strict=True)}
+
+
+def in_doubt(session: Session) -> int:
+    """Messages handed to the provider by a worker that stopped before recording the answer (for /healthz).
+
+    They stay ``sending`` and are not sent again (the provider may have taken them): an operator checks them in
+    the provider's dashboard. Sending takes seconds; IN_DOUBT_AFTER past its due time, a message is in doubt.
+    """
+    due_before = utcnow() - IN_DOUBT_AFTER
+    count = session.scalar(select(func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.status == OutboundStatus.SENDING, OutboundMessage.next_attempt_at <= due_before))  # fmt: skip
+    return int(count or 0)
 
 
 def backoff(attempts: int) -> timedelta:
