@@ -91,14 +91,13 @@ def dispatch_incident(
         return []
     session.flush()  # the new dispatches' ids name their alerts' keys
     roster = Roster(session, (d.agency for d in changed))
+    district = incident.district_code
     alerts: list[Alert] = []
     for dispatch in changed:
-        district = incident.district_code
-        recipients = roster.of(dispatch.agency, "officer", district) or roster.of(
-            dispatch.agency, "supervisor", district
-        )
+        code = dispatch.agency  # its officers covering the kecamatan, else its supervisors there
+        recipients = roster.of(code, "officer", district) or roster.of(code, "supervisor", district)
         if not recipients:
-            log_event(session, incident.id, "no_officer", "system", detail=f"{dispatch.agency} has nobody on duty here")
+            log_event(session, incident.id, "no_officer", "system", detail=f"{code} has nobody on duty here")
         key = f"alert:{dispatch.id}:{zlib.crc32(dispatch.task.encode())}"
         alerts += [Alert(incident, dispatch, officer, "alert", f"{key}:{officer.id}") for officer in recipients]
     return queue_alerts(session, settings, region, alerts, cause=cause)
