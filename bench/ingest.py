@@ -39,8 +39,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -285,6 +288,19 @@ class CpuSample:
 # --------------------------------------------------------------------------------------------- databases
 
 
+@contextlib.contextmanager
+def connect(url: str) -> Iterator[Connection]:
+    """A connection to a benchmark's database (``postgresql://`` through psycopg), its engine disposed after."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def prepare_postgres() -> str:
     """Create ``gateway_bench`` if missing and give it an empty public schema; return its URL."""
     import psycopg
@@ -330,22 +346,18 @@ class Stored:
     @classmethod
     def read(cls, url: str) -> Stored:
         """Read provider ids and outbox counts straight from the tables."""
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import text
 
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                ids = Counter(row[0] for row in conn.execute(text("SELECT provider_id FROM inbound_messages")))
-                jobs = conn.execute(text("SELECT count(*) FROM outbox_jobs")).scalar_one()
-                orphans = conn.execute(
-                    text(
-                        "SELECT count(*) FROM inbound_messages m LEFT JOIN"
-                        " (SELECT ref_id, count(*) AS c FROM outbox_jobs WHERE kind = 'process_inbound'"
-                        " GROUP BY ref_id) j ON j.ref_id = m.id WHERE coalesce(j.c, 0) <> 1"
-                    )
-                ).scalar_one()
-        finally:
-            engine.dispose()
+        with connect(url) as conn:
+            ids = Counter(row[0] for row in conn.execute(text("SELECT provider_id FROM inbound_messages")))
+            jobs = conn.execute(text("SELECT count(*) FROM outbox_jobs")).scalar_one()
+            orphans = conn.execute(
+                text(
+                    "SELECT count(*) FROM inbound_messages m LEFT JOIN"
+                    " (SELECT ref_id, count(*) AS c FROM outbox_jobs WHERE kind = 'process_inbound'"
+                    " GROUP BY ref_id) j ON j.ref_id = m.id WHERE coalesce(j.c, 0) <> 1"
+                )
+            ).scalar_one()
         return cls(ids, int(jobs), int(orphans))
 
     @property

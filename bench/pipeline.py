@@ -97,10 +97,9 @@ def read_latencies(url: str, load_end: float, first_id: int) -> tuple[list[float
     """Per measured report (inbound id >= ``first_id``): last SMS handed over minus received; plus reports done
     in the window, and the SMS, alerts and incidents of the whole run.
     """
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as conn:
+    with ingest.connect(url) as conn:
         rows = conn.execute(text(
             "SELECT i.received_at, MAX(o.sent_at) FROM inbound_messages i JOIN outbound_messages o "
             "ON o.inbound_id = i.id WHERE o.status = 'sent' AND i.id >= :first GROUP BY i.id"
@@ -108,7 +107,6 @@ def read_latencies(url: str, load_end: float, first_id: int) -> tuple[list[float
         sms = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE status = 'sent'")).scalar_one()
         alerts = conn.execute(text("SELECT COUNT(*) FROM outbound_messages WHERE template = 'alert'")).scalar_one()
         incidents = conn.execute(text("SELECT COUNT(*) FROM incidents")).scalar_one()
-    engine.dispose()
 
     def seconds(value: object) -> float:
         if isinstance(value, str):
@@ -129,15 +127,13 @@ def read_latencies(url: str, load_end: float, first_id: int) -> tuple[list[float
 
 def pending_sms(url: str) -> int:
     """Reports not yet processed plus SMS not yet handed over."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as conn:
+    with ingest.connect(url) as conn:
         waiting = conn.execute(text(
             "SELECT (SELECT COUNT(*) FROM inbound_messages WHERE processed_at IS NULL) + "
             "(SELECT COUNT(*) FROM outbound_messages WHERE status IN ('queued', 'sending'))"
         )).scalar_one()  # fmt: skip
-    engine.dispose()
     return int(waiting)
 
 
@@ -150,13 +146,11 @@ def wait_drained(url: str, timeout: float) -> int:
 
 
 def last_inbound_id(url: str) -> int:
-    from sqlalchemy import create_engine, text
+    """The newest inbound message's id (0 when there is none): the measured reports come after it."""
+    from sqlalchemy import text
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as conn:
-        last = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM inbound_messages")).scalar_one()
-    engine.dispose()
-    return int(last)
+    with ingest.connect(url) as conn:
+        return int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM inbound_messages")).scalar_one())
 
 
 def process_cpu(pids: list[int]) -> float:

@@ -205,20 +205,14 @@ class Stored:
 
     @classmethod
     def read(cls, url: str) -> Stored:
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import text
 
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                reports, sessions = conn.execute(text(
-                    "SELECT count(*), count(DISTINCT provider_id) FROM inbound_messages WHERE channel = 'ussd'"
-                )).one()  # fmt: skip
-                replies = conn.execute(
-                    text("SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'reply:%'")
-                )
-                return cls(int(reports), int(sessions), int(replies.scalar_one()))
-        finally:
-            engine.dispose()
+        with ingest.connect(url) as conn:
+            reports, sessions = conn.execute(text(
+                "SELECT count(*), count(DISTINCT provider_id) FROM inbound_messages WHERE channel = 'ussd'"
+            )).one()  # fmt: skip
+            replies = conn.execute(text("SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'reply:%'"))
+            return cls(int(reports), int(sessions), int(replies.scalar_one()))
 
 
 @dataclass
