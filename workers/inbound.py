@@ -98,22 +98,25 @@ class Batch:
         self.session = session
         reports = [result for _, result in parsed if _complete(result)]
         self.incidents = OpenIncidents(session, rules, [(r.hazard, r.village_code) for r in reports])
-        phones = sorted({inbound.phone for inbound, _ in parsed})
-        self.contacts = {c.phone: c for c in session.scalars(select(Contact).where(Contact.phone.in_(phones)))}
-        self.households: dict[str, str] = {phone: kk for phone, kk in session.execute(
-            select(Contact.phone, Household.kk).join(Household, Household.id == Contact.household_id)
-            .where(Contact.phone.in_(phones))
-        )}  # fmt: skip
+        self.contacts: dict[str, Contact] = {}
+        self.households: dict[str, str] = {}  # phone -> KK of the household it registered with (DAFTAR)
+        self._read(sorted({inbound.phone for inbound, _ in parsed}))
 
     def reread(self, phone: str) -> None:
         """Read the phone's contact and household again, after a command that may have changed them."""
-        contact = self.session.scalar(select(Contact).where(Contact.phone == phone))
         self.contacts.pop(phone, None)
         self.households.pop(phone, None)
-        if contact is not None:
-            self.contacts[phone] = contact
-            if contact.household_id is not None:
-                self.households[phone] = self.session.get_one(Household, contact.household_id).kk
+        self._read([phone])
+
+    def _read(self, phones: Sequence[str]) -> None:
+        rows = self.session.execute(
+            select(Contact, Household.kk).outerjoin(Household, Household.id == Contact.household_id)
+            .where(Contact.phone.in_(phones))
+        )  # fmt: skip
+        for contact, kk in rows:
+            self.contacts[contact.phone] = contact
+            if kk is not None:
+                self.households[contact.phone] = kk
 
 
 def _complete(result: ParseResult) -> bool:

@@ -25,7 +25,7 @@ from gateway.sms.text import SmsText
 log = logging.getLogger(__name__)
 
 SEND_JOB = "send_sms"
-Accepted_ = tuple[int, Accepted]  # an outbound message the provider took, and what it said
+Taken = tuple[int, Accepted]  # an outbound message the provider took, and what it said
 KEY_BATCH = 500
 IN_DOUBT_AFTER = timedelta(minutes=5)
 MARK_EVERY = 10  # sent messages recorded together; at most this many are in doubt if a worker dies mid-batch
@@ -127,7 +127,7 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
     with rt.db.engine.begin() as conn:
         claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbound_ids), "now": now})}
     outcomes: list[Outcome] = []
-    sent: list[Accepted_] = []
+    sent: list[Taken] = []
     try:
         for outbound_id in outbound_ids:
             if outbound_id not in claimed:
@@ -156,7 +156,7 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
     return outcomes
 
 
-def _mark_sent(rt: Runtime, sent: list[Accepted_]) -> None:
+def _mark_sent(rt: Runtime, sent: list[Taken]) -> None:
     """Record these messages as sent, in one executemany, and empty the list."""
     if not sent:
         return
