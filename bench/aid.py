@@ -6,6 +6,7 @@ on PostgreSQL (database ``gateway_bench``; never ``test``), with the file SMS ba
 SMS are only queued here: sending is measured by bench/pipeline.py.
 
     .venv/bin/python bench/aid.py --households 25000
+    .venv/bin/python bench/aid.py --record          # also append each run to bench/results.jsonl
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ingest
+import record
+
+TARGET_ROWS_PER_S = 100_000 / 60
+TARGET = f"100,000 registry rows imported in under a minute (first import ≥ {TARGET_ROWS_PER_S:,.0f} rows/s)"
+STEPS = ("import (new)", "import (same again)", "mark affected", "allocate SEMBAKO", "allocate LOGISTIK")
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -32,7 +39,8 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, (done.stdout.strip().splitlines() or [""])[-1]
 
 
-def run(kind: str, households: int, registry: Path) -> list[str]:
+def run(kind: str, households: int, registry: Path) -> tuple[dict[str, Any], bool]:
+    """Run the commands on a fresh database; print and return the figures, and whether the target was met."""
     tmp = Path(tempfile.mkdtemp(prefix=f"gateway-aid-{kind}-"))
     try:
         url = f"sqlite:///{tmp / 'gateway.db'}" if kind == "sqlite" else ingest.prepare_postgres()
@@ -56,16 +64,22 @@ def run(kind: str, households: int, registry: Path) -> list[str]:
         )
         refused, refused_summary = timed([gateway, "aid", "allocate", "1001", "LOGISTIK", "--point", "Posko BPBD"], env)
         print(f"== {kind}: {rows} registry rows, {households} households ==")
-        for label, seconds, text in [
-            ("import (new)", first, summary), ("import (same again)", again, resummary),
-            ("mark affected", affected, affected_summary), ("allocate SEMBAKO", allocate, allocate_summary),
-            ("allocate LOGISTIK", refused, refused_summary),
-        ]:  # fmt: skip
+        steps = [(first, summary), (again, resummary), (affected, affected_summary), (allocate, allocate_summary),
+                 (refused, refused_summary)]  # fmt: skip
+        for label, (seconds, text) in zip(STEPS, steps, strict=True):
             print(f"  {label:<20} {seconds:6.1f}s  {text}")
-        return [
-            f"| {kind} | {rows} | {households} | {first:.1f} ({rows / first:,.0f} rows/s) | {again:.1f} | "
-            f"{affected:.1f} | {allocate:.1f} ({households / allocate:,.0f}/s) | {refused:.1f} |"
-        ]
+        met = rows / first >= TARGET_ROWS_PER_S
+        print(f"  target               {'met' if met else 'NOT met'} ({TARGET}; {rows / first:,.0f} rows/s)")
+        figures = {
+            "database": kind,
+            "registry rows": rows,
+            "households": households,
+            **{f"{label} s": round(seconds, 1) for label, (seconds, _) in zip(STEPS, steps, strict=True)},
+            "import rows/s": round(rows / first),
+            "allocate households/s": round(households / allocate),
+            "output": {label: text for label, (_, text) in zip(STEPS, steps, strict=True)},
+        }
+        return figures, met
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -74,23 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--households", type=int, default=25_000)
+    record.option(parser)
     args = parser.parse_args(argv)
+    recorder = record.Recorder("aid", TARGET, args.record, argv)
+    print(f"Machine: {record.describe(recorder.start())}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="gateway-aid-registry-"))
     try:
         registry = work / "registry.csv"
         subprocess.run([sys.executable, "-m", "gateway.aid.sample", str(registry), "--households",
                         str(args.households)], cwd=ingest.REPO, check=True)  # fmt: skip
-        rows: list[str] = []
         for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-            rows += run(kind, args.households, registry)
+            recorder.start()
+            figures, met = run(kind, args.households, registry)
+            recorder.add(record.params(args, database=kind), figures, met)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — `bench/aid.py "
-          f"{' '.join(argv or sys.argv[1:])}`\n\n{ingest.machine_facts()}\n")  # fmt: skip
-    print("| database | registry rows | households | import s | re-import s | mark affected s | allocate s | "
-          "second agency, same category s |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
     return 0
 
 

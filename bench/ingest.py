@@ -11,6 +11,7 @@ Traffic stays on loopback. PostgreSQL: only ``gateway_bench`` (never ``test``); 
     .venv/bin/python bench/ingest.py                          # both databases, with Redis, defaults
     .venv/bin/python bench/ingest.py --database sqlite --workers 2 --threads 4 --concurrency 16
     .venv/bin/python bench/ingest.py --rate 1000 --duration 20   # paced: latency at a fixed arrival rate
+    .venv/bin/python bench/ingest.py --record                 # also append each run to bench/results.jsonl
 
 Exit status: 0 when the data checks pass, 1 when a message was lost or duplicated, a request failed or the
 replay stored something, 2 on a setup error. Missing the speed target is reported, not an error.
@@ -23,7 +24,6 @@ import asyncio
 import contextlib
 import http.client
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -39,8 +39,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode
+
+import record
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -56,6 +58,8 @@ DEFAULT_GUNICORN_CONFIG = "python:gateway.gunicorn_conf"
 RQ_QUEUE_KEY = "rq:queue:gateway"
 TARGET_RATE = 1000.0  # messages/s
 TARGET_P99_MS = 50.0
+TARGET = (f"≥ {TARGET_RATE:,.0f} messages/s sustained (or kept pace at ≥ that rate), p99 < {TARGET_P99_MS:.0f} ms, "
+          "no errors, nothing lost, doubled or stored again on replay")  # fmt: skip
 PACE_KEPT = 0.995  # a paced run's rate counts its last answer's latency in the elapsed time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -609,19 +613,6 @@ def check(report: Report, stored: Stored, acked: set[str], failed: set[str]) -> 
 # --------------------------------------------------------------------------------------------- output
 
 
-def machine_facts() -> str:
-    """nproc, CPU model, Python, kernel and load, one line."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    return (f"nproc {os.cpu_count()}, {model}, Python {platform.python_version()}, "
-            f"Linux {platform.release()}, load average before the run {load}")  # fmt: skip
-
-
 def print_report(report: Report) -> None:
     """The human-readable figures of one run."""
     load, cpu = report.load, report.cpu
@@ -653,37 +644,32 @@ def print_report(report: Report) -> None:
           f"(>= {TARGET_RATE:.0f}/s, p99 < {TARGET_P99_MS:.0f} ms, nothing lost)")  # fmt: skip
 
 
-MARKDOWN_COLUMNS = (
-    "database", "Redis", "workers x threads", "connections", "rate", "messages", "errors", "msg/s", "worst 1 s",
-    "p50 ms", "p95 ms", "p99 ms", "max ms", "client CPU s", "gunicorn CPU s", "other CPU s", "machine busy", "lost",
-    "duplicated", "target",
-)  # fmt: skip
-
-
-def markdown_row(r: Report) -> list[str]:
-    """One report's cells, in MARKDOWN_COLUMNS order."""
-    busy = r.cpu.machine_busy / (r.load.elapsed * (os.cpu_count() or 1)) if r.load.elapsed else 0.0
-    return [
-        r.database, "yes" if r.redis else "no", f"{r.workers}x{r.threads}", str(r.concurrency),
-        f"{r.rate:.0f}/s" if r.rate else "max", str(r.load.sent), str(r.errors), f"{r.rate_achieved:.0f}",
-        str(r.worst_second), *(f"{r.latency_ms(q):.1f}" for q in (50, 95, 99, 100)), f"{r.load.cpu:.1f}",
-        f"{r.cpu.server:.1f}", f"{r.other_cpu:.1f}", f"{busy:.0%}", str(r.lost), str(r.duplicated),
-        "met" if r.meets_target else "not met",
-    ]  # fmt: skip
-
-
-def markdown(reports: Sequence[Report], command: str, facts: str) -> str:
-    """A block to paste into bench/RESULTS.md."""
-    lines = [
-        f"### {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} — `{command}`",
-        "",
-        f"Machine: {facts}.",
-        "",
-        "| " + " | ".join(MARKDOWN_COLUMNS) + " |",
-        "|" + "|".join(["---"] * 5 + ["---:"] * (len(MARKDOWN_COLUMNS) - 6) + ["---"]) + "|",
-    ]
-    lines += ["| " + " | ".join(markdown_row(r)) + " |" for r in reports]
-    return "\n".join(lines)
+def figures(r: Report) -> dict[str, Any]:
+    """Return the figures print_report shows, as recorded."""
+    load, cpu, stored = r.load, r.cpu, r.stored
+    return {
+        "database": r.database,
+        "Redis": r.redis,
+        "gunicorn": f"{r.workers}x{r.threads}",
+        "connections": r.concurrency,
+        "sent": load.sent,
+        "load s": round(load.elapsed, 1),
+        "errors": r.errors,
+        "error kinds": dict(Counter(load.failed.values()).most_common(5)),
+        "reconnects": load.reconnects,
+        "msg/s": round(r.rate_achieved),
+        "worst 1 s": r.worst_second,
+        "p50 / p95 / p99 / max ms": [round(r.latency_ms(q), 1) for q in (50, 95, 99, 100)],
+        "CPU s client / gunicorn / postgres / redis / other": [
+            round(v, 1) for v in (load.cpu, cpu.server, cpu.postgres, cpu.redis, r.other_cpu)
+        ],
+        "machine busy / available CPU s": [round(cpu.machine_busy, 1), round(load.elapsed * (os.cpu_count() or 1), 1)],
+        "stored messages / outbox jobs": None if stored is None else [stored.messages, stored.outbox_jobs],
+        "lost / duplicated / errored but stored": [r.lost, r.duplicated, r.failed_but_stored],
+        "RQ jobs queued": r.rq_queued,
+        "replayed / not 200 / new rows": [r.replayed, r.replay_failed, r.replay_new_rows],
+        "problems": [problem.splitlines()[0] for problem in r.problems],
+    }
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -709,6 +695,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="gunicorn --config value (the Procfile's; another for experiments)")  # fmt: skip
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn on 127.0.0.1 (0: a free one)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one answer")
+    record.option(parser)
     args = parser.parse_args(argv)
     if args.messages < 1 or args.concurrency < 1 or args.duration <= 0 or args.warmup < 0 or args.rate < 0:
         parser.error("--messages, --concurrency and --duration must be positive; --warmup and --rate not negative")
@@ -728,32 +715,34 @@ class Outcome(Protocol):
     @property
     def errors(self) -> int: ...
 
+    @property
+    def meets_target(self) -> bool: ...
+
 
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
 
 
 def run_benchmark(
-    script: str,
-    argv: Sequence[str] | None,
-    database: str,
+    recorder: record.Recorder,
+    args: argparse.Namespace,
     run_one: Callable[[str], OutcomeT],
     show: Callable[[OutcomeT], None],
-    table: Callable[[list[OutcomeT], str, str], str],
+    figures: Callable[[OutcomeT], dict[str, Any]],
 ) -> int:
-    """Run ``run_one`` for each chosen database, show each, print the Markdown table; return the exit status.
+    """Run ``run_one`` for each chosen database (``args.database``), show and record each; return the exit status.
 
     0: every check passed; 1: something was lost, doubled or failed; 2: setup failed; 130: interrupted (SIGTERM
     too), after each run's own clean-up.
     """
     signal.signal(signal.SIGTERM, _terminate)
-    command = f"bench/{script} " + " ".join(sys.argv[1:] if argv is None else argv)
-    facts = machine_facts()
-    print(f"Machine: {facts}", flush=True)
+    print(f"Machine: {record.describe(recorder.start())}", flush=True)
     reports: list[OutcomeT] = []
     try:
-        for kind in ("sqlite", "postgresql") if database == "both" else (database,):
+        for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
+            recorder.start()
             report = run_one(kind)
             show(report)
+            recorder.add(record.params(args, database=kind), figures(report), report.meets_target)
             reports.append(report)
     except SetupError as error:
         print(f"setup failed: {error}", file=sys.stderr)
@@ -761,7 +750,6 @@ def run_benchmark(
     except KeyboardInterrupt:
         print("\ninterrupted; gunicorn stopped and temporary files removed", file=sys.stderr)
         return 130
-    print("\n" + table(reports, command, facts))
     return 1 if any(r.problems or r.errors for r in reports) else 0
 
 
@@ -769,8 +757,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark for the chosen databases; return the exit status."""
     args = parse_args(argv)
     messages = MessageSet(run=secrets.token_hex(4))
-    return run_benchmark("ingest.py", argv, args.database, lambda kind: run_database(kind, args, messages),
-                         print_report, markdown)  # fmt: skip
+    recorder = record.Recorder("ingest", TARGET, args.record, argv)
+    return run_benchmark(recorder, args, lambda kind: run_database(kind, args, messages), print_report, figures)
 
 
 if __name__ == "__main__":

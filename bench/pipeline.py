@@ -7,6 +7,7 @@ when the last SMS it caused was handed to the provider: that is its end-to-end l
 which reports were completed while the load ran. Only loopback traffic; bounded in count and time.
 
     .venv/bin/python bench/pipeline.py --database sqlite --rate 300 --duration 20
+    .venv/bin/python bench/pipeline.py --record     # also append each run to bench/results.jsonl
 """
 
 from __future__ import annotations
@@ -24,13 +25,18 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ingest
+import record
 
 HAZARDS = ("BANJIR", "LONGSOR", "KEBAKARAN", "ANGIN KENCANG")
 TARGET_RATE = 500.0  # reports/s
+TARGET_P99_MS = 1000.0
+TARGET = (f"≥ {TARGET_RATE:.0f} reports/s arriving and every one done, end-to-end p99 < {TARGET_P99_MS / 1000:.0f} s, "
+          "no errors")  # fmt: skip
 WARMUP_BASE = 10_000_000  # warm-up reports are numbered from here, apart from the measured ones
 VILLAGES = 60  # desa the load spreads over: 60 x 4 hazards = up to 240 incidents
 
@@ -91,6 +97,26 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def ms(self, q: float) -> float:
+        """Return the q-th percentile (0..100) of the end-to-end latency in ms (NaN without reports)."""
+        return ingest.percentile(self.latencies, q) * 1000
+
+    @property
+    def completed_per_s(self) -> float:
+        return self.completed_in_window / self.load_seconds if self.load_seconds else 0.0
+
+    @property
+    def arrived_per_s(self) -> float:
+        return self.sent / self.load_seconds if self.load_seconds else 0.0
+
+    @property
+    def meets_target(self) -> bool:
+        # Reports arrive at the client's pace, so the pipeline cannot finish more per second than that: it sustains
+        # the pace when the client kept it and (nearly) every report was done within a second of arriving.
+        kept_pace = self.arrived_per_s >= ingest.PACE_KEPT * TARGET_RATE and self.reports == self.sent
+        return bool(kept_pace and self.latencies and self.ms(99) < TARGET_P99_MS and not self.problems
+                    and not self.errors)  # fmt: skip
 
 
 def read_latencies(url: str, load_end: float, first_id: int) -> tuple[list[float], int, int, int, int]:
@@ -233,32 +259,49 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def show(o: Outcome) -> str:
-    lat = o.latencies
-    p = (lambda q: ingest.percentile(lat, q * 100) * 1000) if lat else (lambda q: float("nan"))
-    rate = o.completed_in_window / o.load_seconds if o.load_seconds else 0.0
+def show(o: Outcome) -> None:
+    """Print one database's figures."""
     print(f"== {o.kind}: {o.sent} reports sent at {o.rate:.0f}/s, {o.errors} errors ==")
-    print(f"  completed          {o.reports} reports ({o.completed_in_window} within the load window: {rate:.0f}/s), "
-          f"backlog drained {o.drained_after:.1f}s after the load")  # fmt: skip
-    print(f"  end-to-end ms      p50 {p(0.5):.0f}  p95 {p(0.95):.0f}  p99 {p(0.99):.0f}  max {p(1.0):.0f}")
+    print(f"  completed          {o.reports} reports ({o.completed_in_window} within the load window: "
+          f"{o.completed_per_s:.0f}/s), backlog drained {o.drained_after:.1f}s after the load")  # fmt: skip
+    print(f"  end-to-end ms      p50 {o.ms(50):.0f}  p95 {o.ms(95):.0f}  p99 {o.ms(99):.0f}  max {o.ms(100):.0f}")
     print(f"  SMS handed over    {o.sms} ({o.alerts} officer alerts), {o.incidents} incidents")
     print(f"  CPU seconds        web {o.cpu.get('web', 0):.1f}, workers+relay {o.cpu.get('workers+relay', 0):.1f}, "
           f"postgres {o.cpu.get('postgres', 0):.1f}, redis {o.cpu.get('redis', 0):.1f}; machine busy "
           f"{o.cpu.get('machine', 0):.1f} of {(os.cpu_count() or 1) * o.cpu.get('seconds', 0):.1f}")  # fmt: skip
     for problem in o.problems:
         print(f"  PROBLEM            {problem}")
-    # Reports arrive at the client's pace, so the pipeline cannot finish more per second than that: it sustains
-    # the pace when the client kept it and (nearly) every report was done within a second of arriving.
-    offered = o.sent / o.load_seconds if o.load_seconds else 0.0
-    kept_pace = offered >= ingest.PACE_KEPT * TARGET_RATE and o.reports == o.sent
-    met = bool(kept_pace and lat and p(0.99) < 1000 and not o.problems and not o.errors)
-    print(f"  target             {'met' if met else 'NOT met'} (>= {TARGET_RATE:.0f} reports/s arriving, all done, "
-          f"p99 < 1 s; arrived at {offered:.0f}/s)")  # fmt: skip
-    return (
-        f"| {o.kind} | {o.workers} | {o.rate:.0f} | {o.sent} | {o.errors} | {rate:.0f} | {p(0.5):.0f} | "
-        f"{p(0.99):.0f} | {p(1.0):.0f} | {o.drained_after:.1f} | {o.sms} | {o.alerts} | {o.incidents} | "
-        f"{o.cpu.get('web', 0):.1f} | {o.cpu.get('workers+relay', 0):.1f} | {'met' if met else 'not met'} |"
-    )
+    print(f"  target             {'met' if o.meets_target else 'NOT met'} (>= {TARGET_RATE:.0f} reports/s arriving, "
+          f"all done, p99 < 1 s; arrived at {o.arrived_per_s:.0f}/s)")  # fmt: skip
+
+
+def figures(o: Outcome) -> dict[str, Any]:
+    """Return the figures show() prints, as recorded."""
+    cpu = o.cpu
+    return {
+        "database": o.kind,
+        "workers": o.workers,
+        "rate sent/s": o.rate,
+        "sent": o.sent,
+        "errors": o.errors,
+        "arrived/s": round(o.arrived_per_s),
+        "completed": o.reports,
+        "completed in window": o.completed_in_window,
+        "completed/s": round(o.completed_per_s),
+        "drained after s": round(o.drained_after, 1),
+        "p50 / p95 / p99 / max ms": [round(o.ms(q)) if o.latencies else None for q in (50, 95, 99, 100)],
+        "SMS": o.sms,
+        "alerts": o.alerts,
+        "incidents": o.incidents,
+        "CPU s web / workers+relay / postgres / redis": [
+            round(cpu.get(name, 0), 1) for name in ("web", "workers+relay", "postgres", "redis")
+        ],
+        "machine busy / available CPU s": [
+            round(cpu.get("machine", 0), 1),
+            round((os.cpu_count() or 1) * cpu.get("seconds", 0), 1),
+        ],
+        "problems": [problem.splitlines()[0] for problem in o.problems],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,16 +315,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-threads", type=int, default=0, help="threads per gunicorn worker (0: the same)")
     parser.add_argument("--warmup", type=int, default=500, help="reports sent (and drained) before measuring")
     parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
+    record.option(parser)
     args = parser.parse_args(argv)
-    rows = []
+    recorder = record.Recorder("pipeline", TARGET, args.record, argv)
+    print(f"Machine: {record.describe(recorder.start())}", flush=True)
     for kind in ("sqlite", "postgresql") if args.database == "both" else (args.database,):
-        rows.append(show(run(kind, args)))
-    print(f"\n### {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — `bench/pipeline.py "
-          f"{' '.join(argv or sys.argv[1:])}`\n\n{ingest.machine_facts()}\n")  # fmt: skip
-    print("| database | workers | rate sent/s | sent | errors | completed/s | p50 ms | p99 ms | max ms | drained s | "
-          "SMS | alerts | incidents | web CPU s | workers+relay CPU s | target |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    print("\n".join(rows))
+        recorder.start()
+        outcome = run(kind, args)
+        show(outcome)
+        recorder.add(record.params(args, database=kind), figures(outcome), outcome.meets_target)
     return 0
 
 

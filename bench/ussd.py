@@ -12,6 +12,7 @@ cannot drop the schema or flush the queue of another benchmark running at the sa
 
     .venv/bin/python bench/ussd.py                           # both databases, 200 sessions at a time
     .venv/bin/python bench/ussd.py --database postgresql --sessions 400 --think 0.5
+    .venv/bin/python bench/ussd.py --record                  # also append each run to bench/results.jsonl
 
 Exit status: 0 when every step was answered as expected and the data checks pass, 1 otherwise, 2 on a
 setup error. Missing the latency target is reported, not an error.
@@ -34,14 +35,18 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ingest  # bench/ is not a package: import its neighbour by path
+import record
 from ingest import HOST, REPO, SetupError
 
 STEPS = ("dial", "menu", "hazard", "kecamatan", "desa page 2", "desa", "households", "need", "needs done", "send")
 TARGET_P99_MS = 100.0
+TARGET = (f"p99 < {TARGET_P99_MS:.0f} ms on every step, no errors, one report and one confirmation SMS per session, "
+          "replayed final callbacks answered the same and storing nothing")  # fmt: skip
 SERVICE_CODE = "*123#"
 
 
@@ -323,22 +328,34 @@ def print_report(report: Report) -> None:
           f"step, no errors)")  # fmt: skip
 
 
-def markdown(reports: Sequence[Report], command: str, facts: str) -> str:
-    """A block to paste into bench/RESULTS.md: one row per database and step."""
-    header = ("| database | gunicorn | sessions at a time | think s | sessions | requests/s | errors | step | p50 ms "
-              "| p99 ms | max ms | machine busy | target |")  # fmt: skip
-    align = "|---|---|" + "---:|" * 5 + "---|" + "---:|" * 4 + "---|"
-    lines = [f"### {time.strftime('%Y-%m-%d %H:%M %Z')} — `{command}`", "", f"Machine: {facts}.", "", header, align]
-    for r in reports:
-        busy = r.cpu.machine_busy / (r.walk.elapsed * (os.cpu_count() or 1)) if r.walk.elapsed else 0.0
-        for step, name in [*enumerate(STEPS), (-1, "all steps")]:
-            p50, p99, top = (r.all_ms(50), r.all_ms(99), r.all_ms(100)) if step < 0 else (
-                r.ms(step, 50), r.ms(step, 99), r.ms(step, 100))  # fmt: skip
-            lines.append(f"| {r.database} | {r.workers}x{r.threads} | {r.concurrency} | {r.think:.2f} | "
-                         f"{len(r.walk.completed)} | {r.walk.requests / r.walk.elapsed:.0f} | {r.errors} | {name} | "
-                         f"{p50:.1f} | {p99:.1f} | {top:.1f} | {busy:.0%} | "
-                         f"{'met' if r.meets_target else 'not met'} |")  # fmt: skip
-    return "\n".join(lines)
+def figures(r: Report) -> dict[str, Any]:
+    """Return the figures print_report shows, as recorded."""
+    walk, cpu = r.walk, r.cpu
+    steps = {
+        f"{name} p50 / p99 / max ms": [round(r.ms(step, q), 1) for q in (50, 99, 100)]
+        for step, name in enumerate(STEPS)
+    }
+    return {
+        "database": r.database,
+        "gunicorn": f"{r.workers}x{r.threads}",
+        "sessions at a time": r.concurrency,
+        "think s": r.think,
+        "sessions completed": len(walk.completed),
+        "load s": round(walk.elapsed, 1),
+        "requests": walk.requests,
+        "requests/s": round(walk.requests / walk.elapsed) if walk.elapsed else None,
+        "errors": r.errors,
+        "error kinds": dict(walk.errors.most_common(5)),
+        **steps,
+        "all steps p50 / p99 / max ms": [round(r.all_ms(q), 1) for q in (50, 99, 100)],
+        "CPU s client / gunicorn / postgres / redis": [
+            round(v, 1) for v in (walk.cpu, cpu.server, cpu.postgres, cpu.redis)
+        ],
+        "machine busy / available CPU s": [round(cpu.machine_busy, 1), round(walk.elapsed * (os.cpu_count() or 1), 1)],
+        "USSD reports / confirmation SMS": None if r.stored is None else [r.stored.reports, r.stored.replies],
+        "replay mismatches": r.replay_mismatch,
+        "problems": [problem.splitlines()[0] for problem in r.problems],
+    }
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -357,6 +374,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-database", default="gateway_bench_ussd", help="PostgreSQL database (emptied!)")
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database on 127.0.0.1:6379 (flushed!)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one answer")
+    record.option(parser)
     args = parser.parse_args(argv)
     args.redis = True  # USSD sessions live in Redis; ingest.server_env reads this
     if args.sessions < 1 or args.concurrency < 1 or args.think < 0:
@@ -378,8 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     use_own_stores(args)
     run = secrets.token_hex(4)
-    return ingest.run_benchmark("ussd.py", argv, args.database, lambda kind: run_database(kind, args, run),
-                                print_report, markdown)  # fmt: skip
+    recorder = record.Recorder("ussd", TARGET, args.record, argv)
+    return ingest.run_benchmark(recorder, args, lambda kind: run_database(kind, args, run), print_report, figures)
 
 
 if __name__ == "__main__":

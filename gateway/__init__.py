@@ -1,35 +1,47 @@
-"""The disaster SMS & USSD gateway: ``create_app`` builds the web app that receives callbacks."""
+"""The disaster SMS & USSD gateway: ``create_app`` builds the web app that receives callbacks.
+
+``create_app`` imports what it builds when it is called, so that importing a pure package (``gateway.parsers``,
+``gateway.routing``, the USSD menus) loads neither Flask nor SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from gateway.config import Settings, load_settings
-from gateway.logs import configure_logging
-from gateway.outbox import Batcher, Relay
-from gateway.runtime import Runtime
+    from gateway.config import Settings
 
 MAX_BODY = 64 * 1024  # a callback is a few hundred bytes; refuse anything far larger before reading it
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database, Redis and queue, one blueprint per inbound surface."""
+def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs: bool = False) -> Flask:
+    """Build the app: settings, runtime (database, Redis, queue), relay and hand-off, one blueprint per surface.
+
+    ``runs_jobs``: without Redis, run jobs in this process (``gateway serve`` and the simulators); a web process
+    under gunicorn leaves them to ``gateway relay``.
+    """
+    from flask import Flask
+
+    from gateway import health
+    from gateway.config import Settings, load_settings
+    from gateway.jobs.relay import Batcher, Relay
+    from gateway.logs import configure_logging
+    from gateway.runtime import Runtime
+    from gateway.webhooks import delivery, sms, ussd
+
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
     configure_logging()
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     runtime = Runtime(settings)
+    relay = Relay(runtime, runs_jobs=runs_jobs)
     app.extensions["gateway"] = runtime
-    relay = Relay(runtime)
     app.extensions["gateway_relay"] = relay
     app.extensions["gateway_batcher"] = Batcher(relay)
-
-    from gateway import health
-    from gateway.webhooks import delivery, sms, ussd
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(delivery.bp)

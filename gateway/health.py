@@ -6,8 +6,8 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.outbox import backlog
-from gateway.sms.outgoing import in_doubt
+from gateway.jobs.relay import backlog
+from gateway.sms.queue import in_doubt
 from gateway.webhooks import runtime
 
 bp = Blueprint("health", __name__)

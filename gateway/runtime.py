@@ -1,9 +1,14 @@
-"""The parts one process of the gateway runs with: settings, database, Redis and its queue, SMS provider."""
+"""The parts one process of the gateway runs with: settings, database, Redis and its queue, SMS provider.
+
+``Runtime`` holds connections and is built once per process (create_app, a CLI command, ``gateway worker``).
+Domain code takes only what it needs: a session and the ``Setup`` (settings, region, rules, programs).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -12,7 +17,8 @@ from rq import Queue
 
 from gateway.config import Settings
 from gateway.db import Database
-from gateway.sms import Provider, make_provider
+from gateway.sms.base import Provider
+from gateway.sms.providers import make_provider
 
 if TYPE_CHECKING:
     from gateway.aid.programs import Program
@@ -23,6 +29,16 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "gateway"
 REDIS_RETRY_SECONDS = 5.0  # after Redis fails, go without it this long before asking again
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the district runs with, for domain code: its settings, region, routing rules and aid programs."""
+
+    settings: Settings
+    region: Region
+    rules: Rules
+    programs: dict[str, Program]
 
 
 class Runtime:
@@ -69,6 +85,10 @@ class Runtime:
 
         programs = load_programs(self.settings.aid_programs_file, known_agencies=self.rules.agencies)
         return dict(programs.by_code)
+
+    @cached_property
+    def setup(self) -> Setup:
+        return Setup(self.settings, self.region, self.rules, self.programs)
 
     def usable_queue(self) -> Queue | None:
         """The RQ queue, unless Redis is not configured or failed in the last few seconds."""

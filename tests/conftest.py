@@ -12,15 +12,15 @@ import pytest
 import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import text
 
 from gateway import create_app
 from gateway.config import Settings, load_settings
 from gateway.db import Base, Database
-from gateway.outbox import Relay
+from gateway.jobs.relay import Relay
+from gateway.jobs.worker import Worker
 from gateway.runtime import Runtime
-from workers.tasks import bind, execute_many
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -96,7 +96,6 @@ def app(
     application = create_app(make_settings(tmp_path, database_url, **settings_overrides))
     runtime: Runtime = application.extensions["gateway"]
     empty_tables(runtime.db)
-    bind(runtime)
     yield application
     runtime.close()
 
@@ -124,15 +123,13 @@ def queue(rt: Runtime) -> Queue:
 
 
 def run_worker(rt: Runtime) -> None:
-    """Run every queued job with a burst worker in this process, bound to ``rt``."""
-    assert rt.queue is not None and rt.redis is not None
-    bind(rt)
-    SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+    """Run every queued job with a burst worker in this process, with ``rt`` as its runtime."""
+    Worker(rt).work(burst=True, logging_level="WARNING")
 
 
 def relay_tick(rt: Runtime, inline: bool = True) -> int:
     """One relay tick; ``inline`` runs jobs here when Redis is not usable."""
-    return Relay(rt, run_inline=execute_many if inline else None).tick()
+    return Relay(rt, runs_jobs=inline).tick()
 
 
 def sms_form(**fields: str) -> dict[str, str]:

@@ -12,12 +12,12 @@ import time_machine
 from sqlalchemy import select
 
 from gateway.db import utcnow
+from gateway.jobs.runner import execute, execute_many
 from gateway.models import OutboundMessage
 from gateway.runtime import Runtime
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.queue import queue_sms
 from tests.conftest import relay_tick, run_worker
 from tests.fake_africastalking import FakeAfricasTalking, serve_fake
-from workers.tasks import execute, execute_many
 
 PHONE = "+6281234567890"
 

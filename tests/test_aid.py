@@ -10,16 +10,18 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.aid.codes import format_code
+from gateway.aid.households import store_registry
+from gateway.aid.ledger import add_affected, allocate
 from gateway.aid.registry import read_registry
+from gateway.aid.report import report_rows
 from gateway.db import Database, utcnow
-from gateway.ledger import add_affected, allocate, report_rows
+from gateway.jobs.clock import run_aid_clock
+from gateway.jobs.relay import Relay
 from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Household, Incident, Person
-from gateway.officers import apply_roster, read_roster
-from gateway.outbox import Relay
-from gateway.registry_store import store_registry
+from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms, sms_to
-from workers.tasks import execute_many, run_aid_clock
 
 HEADER = "no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status\n"
 REGISTRY = (
@@ -69,7 +71,7 @@ def run_allocation(rt: Runtime, program: str, override: str | None = None) -> di
         incident = session.scalars(select(Incident)).one()
         result = allocate(session, rt.settings, incident, rt.programs[program], "Balai Desa Sukodono", utcnow(),
                           override)  # fmt: skip
-    Relay(rt, run_inline=execute_many).hand_off(result.jobs)
+    Relay(rt, runs_jobs=True).hand_off(result.jobs)
     run_worker(rt)
     return {"allocated": result.allocated, "notified": result.notified, **result.refused}
 
@@ -173,12 +175,12 @@ def test_an_expired_code_is_refused_after_a_reminder(client: FlaskClient, rt: Ru
     run_allocation(rt, "SEMBAKO")  # a three-day window
     code = code_for(rt, BUDI_KK, "SEMBAKO")
     with time_machine.travel(utcnow() + timedelta(days=2, hours=1), tick=False):
-        assert run_aid_clock(rt) == 2
+        assert run_aid_clock(Relay(rt, runs_jobs=True)) == 2
         run_worker(rt)
-        assert run_aid_clock(rt) == 0  # reminded once
+        assert run_aid_clock(Relay(rt, runs_jobs=True)) == 0  # reminded once
     assert sms_to(rt, BUDI_PHONE)[-1].startswith("Pengingat: 1 paket sembako dari DINSOS belum diambil.")
     with time_machine.travel(utcnow() + timedelta(days=3, minutes=1), tick=False):
-        run_aid_clock(rt)
+        run_aid_clock(Relay(rt, runs_jobs=True))
         assert "kedaluwarsa" in exchange(client, rt, f"AMBIL {code}", sender="081100000003")
     with rt.db.session() as session:
         assert session.scalars(select(Allocation.status).where(Allocation.code == code)).one() == "expired"
@@ -196,6 +198,22 @@ def test_residents_check_their_pickups_and_register_their_phone(client: FlaskCli
     reply = exchange(client, rt, "DAFTAR 3324154101850002", sender=stranger)  # Siti, Budi's wife
     assert reply.startswith("Nomor ini terhubung ke KK 3324********0001 di Sukodono.")
     assert exchange(client, rt, "CEK", sender=stranger).startswith("Bantuan menunggu: 1)")
+
+
+def test_an_english_speaking_residents_check_is_all_english_with_codes_as_printed(
+    client: FlaskClient, rt: Runtime, world: str
+) -> None:
+    exchange(client, rt, "LANGUAGE EN", sender="081311110001")
+    run_allocation(rt, "SEMBAKO")
+    run_allocation(rt, "TERPAL")
+    shown = [format_code(code_for(rt, BUDI_KK, program)) for program in ("SEMBAKO", "TERPAL")]
+    reply = exchange(client, rt, "CEK", sender="081311110001")
+    assert reply.startswith("Aid waiting: 1) ")
+    assert " at Balai Desa Sukodono by " in reply and f", code {shown[0]}" in reply
+    for bahasa in (" di ", " s.d. ", "kode", "lagi"):
+        assert bahasa not in reply
+    assert all(any(code in sms for sms in sms_to(rt, BUDI_PHONE)) for code in shown)  # as the pickup SMS shows them
+    assert len(reply) <= 160
 
 
 def test_a_registered_resident_who_reports_is_listed_as_affected(client: FlaskClient, rt: Runtime, world: str) -> None:

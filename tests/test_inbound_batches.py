@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.jobs.kinds import PROCESS_INBOUND, Outcome
+from gateway.jobs.runner import execute_many, in_one_go
 from gateway.models import InboundMessage, Incident, OutboxJob, Report
-from gateway.outbox import PROCESS_INBOUND, Outcome
 from gateway.runtime import Runtime
 from tests.conftest import post_sms, run_worker, sms_to
-from workers.tasks import execute_many, in_one_go
 
 
 def post_all(client: FlaskClient, rt: Runtime, messages: Sequence[tuple[str, str]]) -> list[int]:

@@ -8,13 +8,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.inbound import process_inbound
+from gateway.jobs.kinds import Outcome
+from gateway.jobs.runner import execute
 from gateway.logs import configure_logging
 from gateway.models import Contact, InboundMessage, Incident, OutboundMessage, OutboxJob, Report
-from gateway.outbox import Outcome
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms
-from workers.inbound import process_inbound
-from workers.tasks import execute
 
 
 def test_a_report_becomes_an_incident_and_the_sender_gets_its_reference(client: FlaskClient, rt: Runtime) -> None:

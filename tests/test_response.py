@@ -10,11 +10,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.db import utcnow
+from gateway.jobs.clock import run_escalations
+from gateway.jobs.relay import Relay
 from gateway.models import Dispatch, Incident, IncidentEvent, Report
-from gateway.officers import apply_roster, read_roster
+from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms, sms_to
-from workers.tasks import run_escalations
 
 ROSTER = """name,phone,agency,role,districts
 Budi (BPBD Kendal),081100000001,BPBD,officer,33.24.15
@@ -134,7 +135,7 @@ def test_an_officers_ok_reaches_the_reporter_and_stops_escalation(
     assert bpbd.acknowledged_at is not None and bpbd.next_escalation_at is None
     assert incident(rt).status == "acknowledged"
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
-        run_escalations(rt)
+        run_escalations(Relay(rt, runs_jobs=True))
         run_worker(rt)
     assert not any("BPBD belum" in text for text in sms_to(rt, KEPALA))  # BPBD answered: no escalation for it
     assert "acknowledged:BPBD" in events(rt)
@@ -193,14 +194,14 @@ def test_silence_escalates_to_supervisors_then_the_coordinator_on_time(
         exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")
     for minutes, supervisor_sms, coordinator_sms in [(14, 0, 0), (15, 1, 2), (29, 1, 2), (30, 1, 5)]:
         with time_machine.travel(start + timedelta(minutes=minutes, seconds=1), tick=False):
-            run_escalations(rt)
+            run_escalations(Relay(rt, runs_jobs=True))
             run_worker(rt)
         assert (len(sms_to(rt, KEPALA)), len(sms_to(rt, PUSDALOPS))) == (supervisor_sms, coordinator_sms), minutes
     assert sms_to(rt, KEPALA)[0].startswith("ESKALASI: BPBD belum menanggapi laporan 1001 dalam 15 menit.")
     levels = [e for e in events(rt) if e.startswith("escalated")]
     assert len(levels) == 6  # three agencies, two levels each
     with time_machine.travel(start + timedelta(hours=3), tick=False):
-        assert run_escalations(rt) == 0  # every level done
+        assert run_escalations(Relay(rt, runs_jobs=True)) == 0  # every level done
 
 
 def test_an_ok_before_the_coordinator_level_stops_the_rest(client: FlaskClient, rt: Runtime, officers: None) -> None:
@@ -208,12 +209,12 @@ def test_an_ok_before_the_coordinator_level_stops_the_rest(client: FlaskClient, 
     with time_machine.travel(start, tick=False):
         exchange(client, rt, "LAPOR KEBAKARAN SUKODONO 1 RUMAH")
     with time_machine.travel(start + timedelta(minutes=16), tick=False):
-        run_escalations(rt)
+        run_escalations(Relay(rt, runs_jobs=True))
         run_worker(rt)
         exchange(client, rt, "OK 1001", sender="081100000005")  # the BPBD supervisor answers
     before = len(sms_to(rt, PUSDALOPS))
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
-        run_escalations(rt)
+        run_escalations(Relay(rt, runs_jobs=True))
         run_worker(rt)
     new = sms_to(rt, PUSDALOPS)[before:]
     assert new and not any("BPBD belum" in text for text in new)  # Dinsos and Baznas still escalate; BPBD not

@@ -11,14 +11,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.db import utcnow
+from gateway.jobs.relay import Relay
+from gateway.jobs.runner import execute, execute_many
 from gateway.models import OutboundMessage, OutboxJob
-from gateway.outbox import Relay
 from gateway.runtime import Runtime
 from gateway.sms.base import Accepted
-from gateway.sms.outgoing import in_doubt, queue_sms
+from gateway.sms.queue import in_doubt, queue_sms
 from gateway.sms.text import SmsText
 from tests.conftest import SECRET, relay_tick, run_worker
-from workers.tasks import execute, execute_many
 
 PHONE = "+6281234567890"
 
@@ -41,7 +41,7 @@ def outbound(rt: Runtime) -> OutboundMessage:
 def test_it_writes_a_sent_sms_as_one_json_line(rt: Runtime) -> None:
     job_id = queue_help(rt)
     assert job_id is not None
-    Relay(rt).hand_off([job_id])
+    Relay(rt, runs_jobs=False).hand_off([job_id])
     run_worker(rt)
     [line] = sent_lines(rt)
     assert set(line) == {"id", "to", "text", "segments", "encoding"}

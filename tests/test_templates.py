@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import templates_sms
-from gateway.incidents import HAZARD_KEYWORDS, HAZARD_LABELS, NEED_LABELS
+from gateway.incidents.labels import HAZARD_KEYWORDS, HAZARD_LABELS, NEED_LABELS
 from gateway.parsers import load_region
 from gateway.sms.templates import LANGUAGES, render, template_names
 from gateway.sms.text import count_segments, prepare, to_gsm7

@@ -8,11 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.jobs.runner import execute
 from gateway.models import OutboundMessage
 from gateway.runtime import Runtime
-from gateway.sms.outgoing import queue_sms
+from gateway.sms.queue import queue_sms
 from tests.conftest import SECRET
-from workers.tasks import execute
 
 
 def report(client: FlaskClient, **fields: str) -> int:

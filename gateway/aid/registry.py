@@ -162,28 +162,6 @@ class RegistryRead:
     rows: int = 0  # data rows read, blank lines not counted
 
 
-@dataclass(frozen=True)
-class HouseholdRow:
-    """One KK of the extract: where it lives, the phone pickup notices go to, and its members' NIKs."""
-
-    kk: str
-    village_code: str
-    address: str
-    rt: str | None
-    rw: str | None
-    phone: str | None
-    members: tuple[str, ...]
-    head_nik: str | None
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Whether a household may be allocated aid, and if not, why."""
-
-    eligible: bool
-    reason: str | None = None
-
-
 def read_registry(lines: Iterable[str], region_code: str) -> RegistryRead:
     """Read an extract (an open file, or lines) for one kabupaten, e.g. ``33.24``; never raises on bad rows."""
     region = normalize_wilayah_code(region_code)
@@ -416,52 +394,3 @@ def _rt_rw(text: str) -> str | None:
     if match is None or int(match.group(1)) == 0:
         return None
     return match.group(1).zfill(3)
-
-
-def group_households(people: Iterable[PersonRow]) -> dict[str, HouseholdRow]:
-    """Group people by KK, in order of first appearance.
-
-    The address comes from the head (else the first member). The phone is the head's when the head is alive,
-    else the first living member's; failing those, the head's, else any member's.
-    """
-    by_kk: dict[str, list[PersonRow]] = {}
-    for person in people:
-        by_kk.setdefault(person.kk, []).append(person)
-    households: dict[str, HouseholdRow] = {}
-    for kk, members in by_kk.items():
-        head = next((person for person in members if person.relation == "head"), None)
-        first = head or members[0]
-        ordered = ([head] if head is not None else []) + [person for person in members if person is not head]
-        alive = [person for person in ordered if person.status == "alive"]
-        phone = next((person.phone for person in alive + ordered if person.phone), None)
-        households[kk] = HouseholdRow(
-            kk=kk,
-            village_code=first.village_code,
-            address=first.address,
-            rt=first.rt,
-            rw=first.rw,
-            phone=phone,
-            members=tuple(person.nik for person in members),
-            head_nik=head.nik if head is not None else None,
-        )
-    return households
-
-
-def household_eligibility(statuses: Iterable[str]) -> Eligibility:
-    """Whether a household with members of these statuses may get aid: only when someone in it is alive."""
-    seen = set()
-    for status in statuses:
-        if status not in STATUSES:
-            raise ValueError(f"unknown member status '{status}'; expected one of {', '.join(STATUSES)}")
-        if status == "alive":
-            return Eligibility(True)
-        seen.add(status)
-    if not seen:
-        return Eligibility(False, "no members")
-    if seen == {"deceased"}:
-        return Eligibility(False, "all members deceased")
-    if seen == {"moved"}:
-        return Eligibility(False, "all members moved")
-    if seen == {"ineligible"}:
-        return Eligibility(False, "household marked ineligible")
-    return Eligibility(False, "no eligible member")

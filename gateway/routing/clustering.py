@@ -7,6 +7,15 @@ from datetime import datetime, timedelta
 from gateway.routing.incident import IncidentFacts
 from gateway.routing.rules import DEFAULT_CLUSTER_WINDOW
 
+Cluster = tuple[str, str]  # (hazard, desa code): the reports of one cluster may join one incident
+
+
+def cluster_of(facts: IncidentFacts) -> Cluster | None:
+    """The report's or incident's cluster; None without a hazard or a desa (it joins nothing)."""
+    if facts.hazard is None or facts.village_code is None:
+        return None
+    return (facts.hazard, facts.village_code)
+
 
 def joins_incident(
     current: IncidentFacts,
@@ -17,14 +26,11 @@ def joins_incident(
 ) -> bool:
     """Whether a new report belongs to an open incident: same hazard, same desa, at most ``window`` apart.
 
-    ``current_at`` is when the incident was opened (or last reported, for a sliding window: the caller chooses).
-    A report with no hazard or no desa joins nothing.
+    ``current_at`` is when the incident was last reported (the gateway's window slides with each report; the
+    caller chooses). A report with no hazard or no desa joins nothing. The incident store decides by this rule.
     """
-    if current.hazard is None or current.village_code is None:
-        return False
-    if (new.hazard, new.village_code) != (current.hazard, current.village_code):
-        return False
-    return abs(new_at - current_at) <= window
+    cluster = cluster_of(current)
+    return cluster is not None and cluster == cluster_of(new) and abs(new_at - current_at) <= window
 
 
 def merge_reports(current: IncidentFacts, new: IncidentFacts) -> IncidentFacts:

@@ -12,17 +12,18 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.aid_commands import link_phone
-from gateway.contacts import contact_for, language_of
-from gateway.db import utcnow
-from gateway.incidents import NEED_LABELS, hazard_keyword, place_name
-from gateway.ledger import households_of_phone, local_day, pending_pickups
+from gateway.aid.commands import link_phone
+from gateway.aid.pickups import households_of_phone, pickups_of
+from gateway.db import dialect_insert, utcnow
+from gateway.inbound import accept_report
+from gateway.incidents.labels import NEED_LABELS, hazard_keyword, place_name
 from gateway.models import InboundMessage, Incident, Report
 from gateway.parsers import ParseResult
 from gateway.parsers.result import Hazard, Need
+from gateway.people.contacts import contact_for, language_of
 from gateway.runtime import Runtime
-from gateway.sms.outgoing import queue_sms
-from gateway.ussd.machine import (
+from gateway.sms.queue import queue_sms
+from gateway.ussd.effects import (
     CheckAid,
     Effect,
     LanguageSet,
@@ -30,14 +31,11 @@ from gateway.ussd.machine import (
     LinkPhone,
     NotInRegistry,
     Outcome,
-    Pickup,
     Pickups,
     ReportAccepted,
     SetLanguage,
     SubmitReport,
 )
-from gateway.ussd.sessions import dialect_insert
-from workers.inbound import accept_report
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def submit_report(rt: Runtime, call: Call, report: SubmitReport) -> tuple[Report
             district_code=report.district_code, households=report.households,
             needs=cast(tuple[Need, ...], tuple(sorted(report.needs))), detected_language=None,
         )  # fmt: skip
-        reply = accept_report(rt, session, inbound, result, report.language)
+        reply = accept_report(rt.setup, session, inbound, result, report.language)
         job_id = queue_sms(
             session, rt.settings, phone=call.phone, template=reply.template, language=report.language,
             key=f"reply:{inbound.id}", values=reply.values, inbound_id=inbound.id,
@@ -122,14 +120,9 @@ def _recorded(rt: Runtime, session: Session, provider: str) -> ReportAccepted:
 def check_aid(rt: Runtime, call: Call, check: CheckAid) -> Pickups:
     """The phone's pending pickups, soonest deadline first."""
     with rt.db.session() as session:
-        allocations = pending_pickups(session, call.phone)
-        linked = bool(households_of_phone(session, call.phone))
-    items = []
-    for allocation in allocations:
-        program = rt.programs.get(allocation.program)
-        item = program.item(check.language) if program else allocation.program
-        items.append(Pickup(item, allocation.pickup_point, local_day(allocation.window_end), allocation.code))
-    return Pickups(tuple(items), linked)
+        pickups = pickups_of(session, call.phone, rt.programs, check.language)
+        linked = bool(pickups) or bool(households_of_phone(session, call.phone))
+    return Pickups(tuple(pickups), linked)
 
 
 def link(rt: Runtime, call: Call, effect: LinkPhone) -> Linked | NotInRegistry:

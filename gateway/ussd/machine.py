@@ -10,14 +10,27 @@ renders their outcome with ``conclude``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from lokal import is_valid_nik
 
-from gateway.incidents import hazard_label
+from gateway.aid.pickup_list import list_pickups
+from gateway.incidents.labels import hazard_label
 from gateway.parsers.region import Region
 from gateway.sms.text import to_gsm7
+from gateway.ussd.effects import (
+    CheckAid,
+    Effect,
+    Linked,
+    LinkPhone,
+    NotInRegistry,
+    Outcome,
+    Pickups,
+    ReportAccepted,
+    SetLanguage,
+    SubmitReport,
+)
 from gateway.ussd.menus import (
     BACK,
     EXTRA,
@@ -48,85 +61,6 @@ from gateway.ussd.menus import (
 Kind = Literal["CON", "END"]
 BODY = LIMIT - len("CON ")  # what a screen's text may use
 ERROR_ROOM = max(len(text) for key in LIST_ERRORS for text in TEXTS[key]) + 1  # room for an error line on a list
-
-
-# ---- what the machine asks for, and what comes back -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubmitReport:
-    """Record the report (it joins the SMS pipeline) and answer with its incident reference."""
-
-    hazard: str
-    village_code: str
-    district_code: str
-    households: int
-    needs: tuple[str, ...]
-    language: str
-
-
-@dataclass(frozen=True)
-class CheckAid:
-    """Look up the caller's pending pickups."""
-
-    language: str
-
-
-@dataclass(frozen=True)
-class LinkPhone:
-    """Link the caller's phone to the household of ``nik`` when the registry knows it."""
-
-    nik: str = field(repr=False)  # personal data: never in logs or tracebacks
-    language: str = "id"
-
-
-@dataclass(frozen=True)
-class SetLanguage:
-    """Remember ``language`` for this phone, for USSD and SMS."""
-
-    language: str
-
-
-Effect = SubmitReport | CheckAid | LinkPhone | SetLanguage
-
-
-@dataclass(frozen=True)
-class ReportAccepted:
-    ref: str
-    place: str
-
-
-@dataclass(frozen=True)
-class Pickup:
-    item: str
-    place: str
-    day: str
-    code: str
-
-
-@dataclass(frozen=True)
-class Pickups:
-    items: tuple[Pickup, ...]
-    linked: bool  # the phone belongs to a household at all
-
-
-@dataclass(frozen=True)
-class Linked:
-    kk: str  # masked
-    village: str
-
-
-@dataclass(frozen=True)
-class NotInRegistry:
-    pass
-
-
-@dataclass(frozen=True)
-class LanguageSet:
-    language: str
-
-
-Outcome = ReportAccepted | Pickups | Linked | NotInRegistry | LanguageSet
 
 
 @dataclass(frozen=True)
@@ -436,18 +370,9 @@ def _pickups(outcome: Pickups, language: str) -> str:
     """As many pickups as fit the screen, soonest first, then how many more."""
     if not outcome.items:
         return say("pickups_none" if outcome.linked else "pickups_unlinked", language)
-    lines = [say("pickups", language)]
-    total = len(outcome.items)
-    for n, pickup in enumerate(outcome.items, start=1):
-        line = say("pickup", language, n=n, item=pickup.item, place=pickup.place[:24], day=pickup.day,
-                   code=pickup.code)  # fmt: skip
-        after = total - n
-        reserve = len(say("more_pickups", language, more=after)) + 1 if after else 0
-        if n > 1 and len("\n".join([*lines, line])) + reserve > BODY:
-            lines.append(say("more_pickups", language, more=total - n + 1))
-            break
-        lines.append(line)
-    return "\n".join(lines)
+    title = say("pickups", language)
+    listed = list_pickups(outcome.items, language, BODY - len(title) - 1, "\n", more=TEXTS["more_pickups"])
+    return f"{title}\n{listed}"
 
 
 def _with(draft: Draft, name: str, value: object) -> Draft:

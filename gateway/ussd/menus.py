@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.incidents import HAZARD_LABELS, NEED_LABELS
+from gateway.incidents.labels import HAZARD_LABELS, NEED_LABELS
 
 Text = tuple[str, str]  # (Bahasa Indonesia, English)
 
@@ -211,7 +211,6 @@ TEXTS: dict[str, Text] = {
     ),
     "cancelled": ("Laporan dibatalkan. Tidak ada yang dikirim.", "Report cancelled. Nothing was sent."),
     "pickups": ("Bantuan menunggu:", "Aid waiting:"),
-    "pickup": ("{n}) {item} di {place} s.d. {day}, kode {code}", "{n}) {item} at {place} by {day}, code {code}"),
     "more_pickups": ("+{more} lagi, ketik SMS CEK", "+{more} more, text CEK"),
     "pickups_none": (
         "Tidak ada bantuan yang menunggu diambil untuk nomor ini.",

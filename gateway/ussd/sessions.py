@@ -14,10 +14,8 @@ from datetime import timedelta
 
 import redis
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from gateway.db import utcnow
+from gateway.db import dialect_insert, utcnow
 from gateway.runtime import Runtime
 
 TTL_SECONDS = 180  # the longest a network keeps a USSD session open
@@ -108,10 +106,3 @@ class Sessions:
                 .on_conflict_do_update(index_elements=["session_id"],
                                        set_={"state": state.to_json(), "expires_at": expires_at})
             )  # fmt: skip
-
-
-def dialect_insert(session: Session, table: object) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ON CONFLICT, in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)  # type: ignore[arg-type]
-    return sqlite.insert(table)  # type: ignore[arg-type]

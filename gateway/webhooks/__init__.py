@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Response, current_app, request
 
-from gateway.outbox import Batcher
+from gateway.jobs.relay import Batcher
 from gateway.runtime import Runtime
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

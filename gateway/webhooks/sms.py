@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from gateway.db import Database, begin_immediate, naive_utc, sqlite_stamp, utcnow
-from gateway.outbox import PROCESS_INBOUND
+from gateway.jobs.kinds import PROCESS_INBOUND
 from gateway.phones import normalize_phone
 from gateway.webhooks import bad_request, batcher, parse_provider_date, require_form, require_secret, runtime
 

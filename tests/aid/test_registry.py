@@ -9,18 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.aid.registry import (
-    COLUMNS,
-    Eligibility,
-    HouseholdRow,
-    PersonRow,
-    RegistryRead,
-    RowError,
-    RowWarning,
-    group_households,
-    household_eligibility,
-    read_registry,
-)
+from gateway.aid.kk import Eligibility, HouseholdRow, group_households, household_eligibility
+from gateway.aid.registry import COLUMNS, PersonRow, RegistryRead, RowError, RowWarning, read_registry
 from gateway.phones import normalize_phone
 
 HEADER = ",".join(COLUMNS)

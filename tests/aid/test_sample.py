@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.aid.registry import group_households, household_eligibility, read_registry
+from gateway.aid.kk import group_households, household_eligibility
+from gateway.aid.registry import read_registry
 from gateway.aid.sample import main, write_sample_registry
 
 

@@ -1,4 +1,4 @@
-"""Every labelled example, shared and our own, parses to its label."""
+"""Every labelled example of the project's corpus (tests/data/) parses to its label."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 from gateway.parsers import CONTRACT_KEYS, Region, parse
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "sms_examples.jsonl"
-OURS = Path(__file__).resolve().parent / "sms_examples_extra.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CONTRACT = DATA / "sms_examples.jsonl"
+EXTRA = DATA / "sms_examples_extra.jsonl"
 
 
 def examples(path: Path) -> list[Any]:
@@ -20,21 +21,21 @@ def examples(path: Path) -> list[Any]:
     return [pytest.param(line["text"], line["expect"], id=line["text"][:60] or "<empty>") for line in lines]
 
 
-@pytest.mark.parametrize(("text", "expect"), examples(SHARED))
-def test_it_reads_every_shared_example(kendal: Region, text: str, expect: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("text", "expect"), examples(CONTRACT))
+def test_it_reads_every_contract_example(kendal: Region, text: str, expect: dict[str, Any]) -> None:
     got = parse(text, kendal).to_contract()
     assert {key: got[key] for key in expect} == expect
 
 
-@pytest.mark.parametrize(("text", "expect"), examples(OURS))
-def test_it_reads_every_example_of_our_own(kendal: Region, text: str, expect: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("text", "expect"), examples(EXTRA))
+def test_it_reads_every_extra_example(kendal: Region, text: str, expect: dict[str, Any]) -> None:
     result = parse(text, kendal)
     got = {**result.to_contract(), "problem": result.problem, "place_text": result.place_text}
     assert {key: got[key] for key in expect} == expect
 
 
-def test_the_shared_corpus_is_all_there() -> None:
-    assert len(examples(SHARED)) >= 71
+def test_the_contract_corpus_is_all_there() -> None:
+    assert len(examples(CONTRACT)) >= 71
 
 
 def test_the_contract_has_exactly_its_keys_in_order(kendal: Region) -> None:

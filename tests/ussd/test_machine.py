@@ -6,24 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.aid.pickup_list import Pickup
 from gateway.parsers import Region, load_region
 from gateway.sms.text import encoding_of, to_gsm7
-from gateway.ussd.machine import (
+from gateway.ussd.effects import (
     CheckAid,
-    Context,
     LanguageSet,
     Linked,
     LinkPhone,
     NotInRegistry,
-    Pickup,
     Pickups,
     ReportAccepted,
-    Screen,
     SetLanguage,
     SubmitReport,
-    conclude,
-    step,
 )
+from gateway.ussd.machine import Context, Screen, conclude, step
 
 REGION = load_region("33.24")
 KENDAL = "33.24.15"

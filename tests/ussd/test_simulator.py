@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from gateway.cli.ussd import ussd_command
 from gateway.models import Incident
 from gateway.runtime import Runtime
-from gateway.ussd.simulator import ussd_command
 from tests.conftest import SECRET
 
 

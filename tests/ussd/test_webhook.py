@@ -7,6 +7,7 @@ import redis as redis_lib
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from gateway.aid.codes import format_code
 from gateway.models import Contact, InboundMessage, Incident, OutboundMessage, Report
 from gateway.runtime import Runtime
 from gateway.ussd.sessions import KEY_PREFIX, TTL_SECONDS
@@ -182,8 +183,8 @@ def test_check_aid_says_when_nothing_waits(client: FlaskClient, registry: None) 
 
 
 def test_check_aid_lists_pending_pickups(client: FlaskClient, rt: Runtime, registry: None) -> None:
-    from gateway.ledger import add_affected
-    from gateway.officers import apply_roster, read_roster
+    from gateway.aid.ledger import add_affected
+    from gateway.people.officers import apply_roster, read_roster
 
     districts = {code for code, _ in rt.region.districts()}
     rows, _ = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
@@ -199,7 +200,7 @@ def test_check_aid_lists_pending_pickups(client: FlaskClient, rt: Runtime, regis
         code = session.scalars(select(Allocation.code)).one()
     end = dial(client, ["2"], phone=BUDI_PHONE)[-1]
     assert end.startswith("END Bantuan menunggu:\n1) sembako di Balai Desa Sukodono s.d. ")
-    assert end.endswith(f"kode {code}")
+    assert end.endswith(f"kode {format_code(code)}")  # as the pickup SMS prints it
 
 
 def test_register_links_the_phone_to_the_household_of_a_valid_nik(

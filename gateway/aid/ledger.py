@@ -11,48 +11,31 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.aid.codes import check_code, format_code, new_code
+from gateway.aid.kk import mask_kk
+from gateway.aid.pickup_list import local_time
+from gateway.aid.pickups import OPEN, pickup_request
 from gateway.aid.programs import Program
 from gateway.config import Settings
-from gateway.contacts import languages_of
-from gateway.db import utcnow
+from gateway.db import chunks, dialect_insert, utcnow
 from gateway.models import (
     AffectedHousehold,
     Allocation,
     AllocationRefusal,
-    Contact,
     Household,
     Incident,
     Officer,
     Person,
 )
-from gateway.sms.outgoing import SmsRequest, queue_sms_many
+from gateway.people.contacts import languages_of
+from gateway.sms.queue import queue_sms_many
 
-LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point read on their phones
-OPEN = ("allocated", "notified")
-REMIND_BEFORE = timedelta(hours=24)
 CODE_RETRIES = 5
-LOOKUP_BATCH = 500
 MAX_POINT = 30  # characters of pickup point that still keep the pickup notice in one GSM-7 segment
-
-
-def local_day(moment: datetime) -> str:
-    """``24/11`` in WIB."""
-    return moment.astimezone(LOCAL_TIME).strftime("%d/%m")
-
-
-def local_time(moment: datetime) -> str:
-    """``24/11 08:00 WIB``."""
-    return moment.astimezone(LOCAL_TIME).strftime("%d/%m %H:%M WIB")
-
-
-# ---- affected households -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -74,8 +57,7 @@ def add_affected(
     numbers = list(dict.fromkeys(n for n in ("".join(ch for ch in raw if ch.isdigit()) for raw in ids) if len(n) == 16))
     by_kk: dict[str, tuple[str, int]] = {}
     by_nik: dict[str, tuple[str, int]] = {}
-    for start in range(0, len(numbers), LOOKUP_BATCH):  # two queries per batch, not two per number
-        chunk = numbers[start : start + LOOKUP_BATCH]
+    for chunk in chunks(numbers):  # two queries per chunk, not two per number
         for kk, household_id in session.execute(select(Household.kk, Household.id).where(Household.kk.in_(chunk))):
             by_kk[kk] = (kk, household_id)
         for nik, kk, household_id in session.execute(
@@ -158,7 +140,7 @@ def allocate(
     reachable = [(allocation, household.phone) for allocation, household in created if household.phone]
     result.allocated, result.without_phone = len(created), len(created) - len(reachable)
     languages = languages_of(session, [phone for _, phone in reachable], settings.default_language)
-    requests = [_pickup_request(a, phone, program, "pickup_notice", languages[phone]) for a, phone in reachable]
+    requests = [pickup_request(a, phone, program, "pickup_notice", languages[phone]) for a, phone in reachable]
     result.jobs = queue_sms_many(session, settings, requests)
     now = utcnow()
     for allocation, _phone in reachable:
@@ -202,7 +184,8 @@ def _insert_allocations(
              "code": new_code(), "status": "allocated", "override_reason": override_reason, "created_at": utcnow()}
             for household_id in pending
         ]  # fmt: skip
-        statement = _insert_ignoring_conflicts(session).returning(Allocation.id, Allocation.household_id)
+        insert = dialect_insert(session, Allocation).on_conflict_do_nothing()
+        statement = insert.returning(Allocation.id, Allocation.household_id)
         for row in session.execute(statement, values):
             won[row.household_id] = row.id
         lost = [h for h in pending if h not in won]
@@ -224,13 +207,6 @@ def _insert_allocations(
     return [(allocations[won[h]], by_id[h]) for h in by_id if h in won]
 
 
-def _insert_ignoring_conflicts(session: Session) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(Allocation).on_conflict_do_nothing()
-    return sqlite.insert(Allocation).on_conflict_do_nothing()
-
-
 def _refuse(
     session: Session, incident: Incident, program: Program, kk: str, household_id: int | None, reason: str,
     detail: str, result: AllocationResult,
@@ -239,17 +215,6 @@ def _refuse(
                                   agency=program.agency, category=program.category, reason=reason, detail=detail,
                                   created_at=utcnow()))  # fmt: skip
     result.refused[reason] += 1
-
-
-def _pickup_request(allocation: Allocation, phone: str, program: Program, template: str, language: str) -> SmsRequest:
-    """The pickup notice (or its reminder) for one allocation."""
-    return SmsRequest(
-        phone=phone, template=template, language=language, key=f"{template}:{allocation.id}",
-        values={"agency": allocation.agency, "amount": program.amount(language), "item": program.item(language),
-                "point": allocation.pickup_point, "from": local_day(allocation.window_start),
-                "until": local_day(allocation.window_end - timedelta(seconds=1)),
-                "code": format_code(allocation.code)},
-    )  # fmt: skip
 
 
 # ---- redemption ------------------------------------------------------------------------------------------
@@ -294,98 +259,4 @@ def redeem(session: Session, officer: Officer, code_text: str | None, programs: 
     household = session.get_one(Household, allocation.household_id)
     return Redemption("redeem_ok", {"code": shown, "amount": allocation.quantity,
                                     "item": program.item_id if program else allocation.program,
-                                    "kk": household.kk[:4] + "********" + household.kk[-4:]})  # fmt: skip
-
-
-# ---- residents ---------------------------------------------------------------------------------------------
-
-
-def households_of_phone(session: Session, phone: str) -> list[int]:
-    """Households this phone receives notices for, or registered to with DAFTAR."""
-    ids = set(session.scalars(select(Household.id).where(Household.phone == phone)))
-    linked = session.scalar(select(Contact.household_id).where(Contact.phone == phone))
-    if linked is not None:
-        ids.add(linked)
-    return sorted(ids)
-
-
-def pending_pickups(session: Session, phone: str) -> list[Allocation]:
-    """Open allocations of the phone's households, soonest deadline first."""
-    households = households_of_phone(session, phone)
-    if not households:
-        return []
-    return list(
-        session.scalars(
-            select(Allocation)
-            .where(Allocation.household_id.in_(households), Allocation.status.in_(OPEN),
-                   Allocation.window_end > utcnow())
-            .order_by(Allocation.window_end)
-        )
-    )  # fmt: skip
-
-
-# ---- the clock: reminders and expiry -------------------------------------------------------------------------
-
-
-def remind_and_expire(session: Session, settings: Settings, programs: dict[str, Program]) -> list[int]:
-    """Expire pickups whose window closed; remind those closing within a day. Returns send jobs."""
-    now = utcnow()
-    session.execute(
-        update(Allocation)
-        .where(Allocation.status.in_(OPEN), Allocation.window_end <= now)
-        .values(status="expired")
-        .execution_options(synchronize_session=False)
-    )
-    due = session.execute(
-        select(Allocation, Household.phone)
-        .join(Household, Household.id == Allocation.household_id)
-        .where(Allocation.status == "notified", Allocation.reminded_at.is_(None),
-               Allocation.window_end <= now + REMIND_BEFORE,
-               Household.phone.is_not(None))
-        .limit(500)
-    ).all()  # fmt: skip
-    languages = languages_of(session, [phone for _, phone in due if phone], settings.default_language)
-    requests = []
-    for allocation, phone in due:
-        program = programs.get(allocation.program)
-        allocation.reminded_at = now
-        if program is not None and phone is not None:
-            requests.append(_pickup_request(allocation, phone, program, "pickup_reminder", languages[phone]))
-    return queue_sms_many(session, settings, requests)
-
-
-# ---- accountability -----------------------------------------------------------------------------------------------
-
-
-REPORT_COLUMNS = ("agency", "village_code", "allocated", "notified", "collected", "expired", "refused",
-                  "double_prevented", "not_eligible", "not_in_registry")  # fmt: skip
-
-
-def report_rows(session: Session, incident: Incident) -> list[dict[str, object]]:
-    """Per agency and desa: allocated, notified, collected, expired, refused (by reason)."""
-    table: dict[tuple[str, str], Counter[str]] = {}
-    for agency, village, status, notified, count in session.execute(
-        select(Allocation.agency, Household.village_code, Allocation.status, Allocation.notified_at.is_not(None),
-               func.count())
-        .join(Household, Household.id == Allocation.household_id)
-        .where(Allocation.incident_id == incident.id)
-        .group_by(Allocation.agency, Household.village_code, Allocation.status, Allocation.notified_at.is_not(None))
-    ):  # fmt: skip
-        counts = table.setdefault((agency, village or "-"), Counter())
-        counts["allocated"] += count
-        counts["notified"] += count if notified else 0
-        if status in ("collected", "expired"):
-            counts[status] += count
-    for agency, village, reason, count in session.execute(
-        select(AllocationRefusal.agency, Household.village_code, AllocationRefusal.reason, func.count())
-        .outerjoin(Household, Household.id == AllocationRefusal.household_id)
-        .where(AllocationRefusal.incident_id == incident.id)
-        .group_by(AllocationRefusal.agency, Household.village_code, AllocationRefusal.reason)
-    ):
-        counts = table.setdefault((agency, village or "-"), Counter())
-        counts["refused"] += count
-        counts["double_prevented" if reason == "already_allocated" else reason] += count
-    return [
-        {"agency": agency, "village_code": village, **{c: counts[c] for c in REPORT_COLUMNS[2:]}}
-        for (agency, village), counts in sorted(table.items())
-    ]
+                                    "kk": mask_kk(household.kk)})  # fmt: skip

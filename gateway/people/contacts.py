@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.db import chunks
 from gateway.models import Contact
-
-LOOKUP_BATCH = 500
 
 
 def contact_for(session: Session, phone: str) -> Contact:
@@ -30,8 +29,7 @@ def languages_of(session: Session, phones: Sequence[str], default: str) -> dict[
     """Each phone's chosen language, else ``default``; looked up in batches."""
     chosen: dict[str, str] = {}
     unique = list(dict.fromkeys(phones))
-    for start in range(0, len(unique), LOOKUP_BATCH):
-        chunk = unique[start : start + LOOKUP_BATCH]
+    for chunk in chunks(unique):
         for phone, language in session.execute(
             select(Contact.phone, Contact.language).where(Contact.phone.in_(chunk), Contact.language.is_not(None))
         ):

@@ -1,4 +1,4 @@
-"""Officers: read the roster CSV (``name,phone,agency,role,districts``) and apply it, all or nothing."""
+"""Officers: who they are by phone; the roster CSV (``name,phone,agency,role,districts``), applied all or nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ from gateway.phones import normalize_phone
 
 COLUMNS = ("name", "phone", "agency", "role", "districts")
 ROLES = ("officer", "supervisor")
+
+
+def officers_by_phone(session: Session, phone: str) -> list[Officer]:
+    """The officer rows of a phone (one per agency it serves), oldest first; empty for anyone else."""
+    return list(session.scalars(select(Officer).where(Officer.phone == phone).order_by(Officer.id)))
 
 
 @dataclass(frozen=True)

@@ -5,29 +5,33 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.aid.kk import mask_kk
+from gateway.aid.ledger import add_affected, redeem
+from gateway.aid.pickup_list import list_pickups
+from gateway.aid.pickups import pickups_of
 from gateway.aid.programs import Program
-from gateway.contacts import contact_for
-from gateway.ledger import add_affected, local_day, pending_pickups, redeem
-from gateway.models import Household, Incident, Officer, Person
-from gateway.officer_commands import Reply
+from gateway.models import Household, Incident, Person
 from gateway.parsers import ParseResult, Region
-
-MAX_PICKUPS_LISTED = 2  # what fits one SMS
+from gateway.people.contacts import contact_for
+from gateway.people.officers import officers_by_phone
+from gateway.sms.reply import Reply
+from gateway.sms.templates import render
+from gateway.sms.text import SINGLE
 
 
 def redeem_command(session: Session, phone: str, code: str | None, programs: dict[str, Program]) -> Reply:
     """AMBIL <code>: only an officer at a pickup point can record a pickup."""
-    officer = session.scalars(select(Officer).where(Officer.phone == phone).order_by(Officer.id)).first()
-    if officer is None:
+    officers = officers_by_phone(session, phone)
+    if not officers:
         return Reply("officer_only")
-    outcome = redeem(session, officer, code, programs)
+    outcome = redeem(session, officers[0], code, programs)
     return Reply(outcome.template, outcome.values)
 
 
 def victim_command(session: Session, phone: str, result: ParseResult) -> Reply:
     """KORBAN <ref> <KK or NIK>…: an officer lists affected households of an incident."""
-    officer = session.scalars(select(Officer).where(Officer.phone == phone).order_by(Officer.id)).first()
-    if officer is None:
+    officers = officers_by_phone(session, phone)
+    if not officers:
         return Reply("officer_only")
     if not result.ref:
         return Reply("missing_ref")
@@ -36,25 +40,18 @@ def victim_command(session: Session, phone: str, result: ParseResult) -> Reply:
     incident = session.scalar(select(Incident).where(Incident.ref == result.ref))
     if incident is None:
         return Reply("unknown_ref", {"ref": result.ref})
-    summary = add_affected(session, incident, result.ids, source="sms", officer_id=officer.id)
+    summary = add_affected(session, incident, result.ids, source="sms", officer_id=officers[0].id)
     return Reply("victims_added", {"ref": result.ref, "added": summary.added, "already": summary.already,
                                    "unregistered": len(summary.not_in_registry)})  # fmt: skip
 
 
 def status_command(session: Session, phone: str, programs: dict[str, Program], language: str) -> Reply:
-    """CEK: the phone's pending pickups, or that there are none."""
-    pickups = pending_pickups(session, phone)
+    """CEK: the phone's pending pickups, as many as fit one SMS, or that there are none."""
+    pickups = pickups_of(session, phone, programs, language)
     if not pickups:
         return Reply("pickups_none")
-    listed = []
-    for n, allocation in enumerate(pickups[:MAX_PICKUPS_LISTED], start=1):
-        program = programs.get(allocation.program)
-        item = program.item(language) if program else allocation.program
-        listed.append(f"{n}) {item} di {allocation.pickup_point[:24]} s.d. {local_day(allocation.window_end)}, "
-                      f"kode {allocation.code}")  # fmt: skip
-    more = len(pickups) - MAX_PICKUPS_LISTED
-    text = "; ".join(listed) + (f"; +{more} lagi" if more > 0 else "")
-    return Reply("pickups_list", {"list": text})
+    room = SINGLE["GSM-7"] - len(render("pickups_list", language, list="").text)
+    return Reply("pickups_list", {"list": list_pickups(pickups, language, room, separator="; ")})
 
 
 def register_command(session: Session, phone: str, result: ParseResult, region: Region) -> Reply:
@@ -79,4 +76,4 @@ def link_phone(session: Session, phone: str, nik: str, kk: str | None, region: R
         village = region.village_name(household.village_code or "")
     except KeyError:
         village = household.village_code or "-"
-    return Reply("registered", {"kk": household.kk[:4] + "********" + household.kk[-4:], "village": village})
+    return Reply("registered", {"kk": mask_kk(household.kk), "village": village})

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.aid.registry import HouseholdRow, PersonRow, group_households, household_eligibility
-from gateway.db import utcnow
+from gateway.aid.kk import HouseholdRow, group_households, household_eligibility
+from gateway.aid.registry import PersonRow
+from gateway.db import chunks, utcnow
 from gateway.models import Household, Person
 
 BATCH = 5000  # rows per executemany: large enough to be fast, small enough to bound memory
@@ -75,10 +76,10 @@ def _store_households(session: Session, rows: Iterable[HouseholdRow], summary: S
                 values["phone"] = known.phone
             if any(getattr(known, f) != values[f] for f in HOUSEHOLD_FIELDS):
                 changed.append({"id": known.id, **values, "in_registry": True, "updated_at": now})
-    for start in range(0, len(new), BATCH):
-        session.execute(insert(Household), new[start : start + BATCH])
-    for start in range(0, len(changed), BATCH):
-        session.execute(update(Household), changed[start : start + BATCH])
+    for batch in chunks(new, BATCH):
+        session.execute(insert(Household), batch)
+    for batch in chunks(changed, BATCH):
+        session.execute(update(Household), batch)
     summary.households_added += len(new)
     summary.households_updated += len(changed)
     return dict(session.execute(select(Household.kk, Household.id)).all())
@@ -111,10 +112,10 @@ def _store_people(
                 summary.status_changes[row.status] += 1
         else:
             summary.unchanged += 1
-    for start in range(0, len(new), BATCH):
-        session.execute(insert(Person), new[start : start + BATCH])
-    for start in range(0, len(changed), BATCH):
-        session.execute(update(Person), changed[start : start + BATCH])
+    for batch in chunks(new, BATCH):
+        session.execute(insert(Person), batch)
+    for batch in chunks(changed, BATCH):
+        session.execute(update(Person), batch)
     summary.people_added += len(new)
     summary.people_updated += len(changed)
     return touched
@@ -126,8 +127,7 @@ def _recompute_eligibility(session: Session, household_ids: set[int], summary: S
         return
     statuses: dict[int, list[str]] = {}
     ids = sorted(household_ids)
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
+    for chunk in chunks(ids, BATCH):
         for household_id, status in session.execute(
             select(Person.household_id, Person.status).where(Person.household_id.in_(chunk))
         ):

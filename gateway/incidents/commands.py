@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.contacts import language_of
 from gateway.db import utcnow
-from gateway.incidents import CLOSED, hazard_label, log_event, place_name, reporter_phones
+from gateway.incidents.audit import log_event
+from gateway.incidents.labels import CLOSED, hazard_label, place_name
+from gateway.incidents.store import reporter_phones
 from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
-from gateway.sms.outgoing import queue_sms
+from gateway.people.contacts import language_of
+from gateway.people.officers import officers_by_phone
+from gateway.sms.queue import queue_sms
+from gateway.sms.reply import Reply
 
 OFFICER_INTENTS = ("ack", "resolve", "reject")
 CLOSING = {"resolve": ("resolved", "resolve_done", "reporter_resolved"), "reject": ("rejected", "reject_done", None)}
-
-
-@dataclass
-class Reply:
-    """The answer to the sender, and the other SMS the command queued (to hand off after the commit)."""
-
-    template: str
-    values: dict[str, object] = field(default_factory=dict)
-    follow_up: list[int] = field(default_factory=list)
 
 
 def officer_command(
     session: Session, settings: Settings, region: Region, phone: str, intent: str, ref: str | None, language: str
 ) -> Reply:
     """Apply an officer's OK, SELESAI or TOLAK to the incident ``ref``; refuse anyone not registered."""
-    officers = list(session.scalars(select(Officer).where(Officer.phone == phone).order_by(Officer.id)))
+    officers = officers_by_phone(session, phone)
     if not officers:
         return Reply("officer_only")
     if not ref:

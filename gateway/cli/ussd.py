@@ -9,7 +9,8 @@ from collections.abc import Callable
 import click
 from flask import Flask
 
-from gateway.config import ConfigError, load_settings
+from gateway.cli.common import local_app, replies_to, settings
+from gateway.jobs.relay import Relay
 from gateway.runtime import Runtime
 
 Post = Callable[[dict[str, str]], tuple[int, str]]
@@ -22,20 +23,10 @@ Post = Callable[[dict[str, str]], tuple[int, str]]
 @click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for a report's confirmation SMS.")
 def ussd_command(phone: str, service_code: str, url: str | None, timeout: float) -> None:
     """Show each USSD screen and read a key press per line from standard input, until END or end of input."""
-    from gateway import create_app
-    from workers.tasks import bind, execute_many
-
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    app = create_app(settings)
-    rt: Runtime = app.extensions["gateway"]
-    rt.db.upgrade()
-    bind(rt)
-    app.extensions["gateway_relay"].run_inline = execute_many  # without Redis, run the jobs here
+    config = settings()
+    app, rt, relay = local_app(config)
     session_id = f"sim-{uuid.uuid4().hex[:16]}"
-    post = _http_post(url, settings.webhook_secret) if url else _app_post(app, settings.webhook_secret)
+    post = _http_post(url, config.webhook_secret) if url else _app_post(app, config.webhook_secret)
     click.echo(f"dialling {service_code} as {phone} (session {session_id}); type a key and Enter, Ctrl-D hangs up")
     keys: list[str] = []
     try:
@@ -56,7 +47,7 @@ def ussd_command(phone: str, service_code: str, url: str | None, timeout: float)
                 return
             keys.append(line.strip())
             click.echo(f"> {keys[-1]}")
-        _show_confirmation(rt, session_id, timeout)
+        _show_confirmation(rt, relay, session_id, timeout)
     finally:
         app.extensions["gateway_batcher"].wait_idle()
         rt.close()
@@ -93,15 +84,7 @@ def _framed(text: str, kind: str) -> str:
     return "\n".join([top, *(f"| {line.ljust(width)} |" for line in lines), "+" + "-" * (width + 2) + "+"])
 
 
-def _show_confirmation(rt: Runtime, session_id: str, timeout: float) -> None:
+def _show_confirmation(rt: Runtime, relay: Relay, session_id: str, timeout: float) -> None:
     """After a report, wait for its confirmation SMS (and say where it went), as ``simulate sms`` does."""
-    from gateway.outbox import Relay
-    from gateway.sms.outgoing import wait_for_replies
-    from workers.tasks import execute_many
-
-    replies, in_time = wait_for_replies(rt, f"ussd:{session_id}", timeout, Relay(rt, run_inline=execute_many).tick)
-    if not in_time:
-        hint = "is `gateway worker` running?" if rt.queue else "is the database reachable?"
-        click.echo(f"no confirmation SMS sent within {timeout:.0f}s ({hint})", err=True)
-    for reply in replies:
+    for reply in replies_to(rt, relay, f"ussd:{session_id}", timeout, "confirmation SMS"):
         click.echo(f"SMS to {reply.phone} [{reply.status}]: {reply.text}")

@@ -12,14 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.contacts import languages_of
 from gateway.db import utcnow
-from gateway.incidents import CLOSED, facts_of, facts_summary, hazard_label, log_event, place_name
+from gateway.incidents.audit import log_event
+from gateway.incidents.labels import CLOSED, facts_summary, hazard_label, place_name
+from gateway.incidents.store import facts_of
 from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
+from gateway.people.contacts import languages_of
 from gateway.routing import Dispatch as RoutedDispatch
 from gateway.routing import IncidentFacts, Rules, escalation_due, escalation_schedule, route
-from gateway.sms.outgoing import SmsRequest, queue_sms_many
+from gateway.sms.queue import SmsRequest, queue_sms_many
 
 log = logging.getLogger(__name__)
 

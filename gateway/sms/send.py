@@ -1,112 +1,27 @@
-"""Outbound SMS: queue one idempotently, then deliver it through the provider, retrying what may pass."""
+"""Send queued SMS through the provider: claim, offer, record; retry what may pass, give up on what will not."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, select, update
 
-from gateway.config import Settings
 from gateway.db import utcnow
-from gateway.models import InboundMessage, OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
-from gateway.outbox import Outcome
+from gateway.jobs.kinds import Outcome
+from gateway.models import InboundMessage, OutboundMessage, OutboundStatus
 from gateway.runtime import Runtime
 from gateway.sms.base import Accepted
 from gateway.sms.errors import ProviderError
-from gateway.sms.templates import render
 from gateway.sms.text import SmsText
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "send_sms"
 Taken = tuple[int, Accepted]  # an outbound message the provider took, and what it said
-KEY_BATCH = 500
-IN_DOUBT_AFTER = timedelta(minutes=5)
 MARK_EVERY = 10  # sent messages recorded together; at most this many are in doubt if a worker dies mid-batch
-
-
-@dataclass(frozen=True)
-class SmsRequest:
-    """One SMS to queue: to whom, which template in which language, its values and idempotency key."""
-
-    phone: str
-    template: str
-    language: str
-    key: str
-    values: Mapping[str, object] = field(default_factory=dict)
-    inbound_id: int | None = None
-
-
-def queue_sms(
-    session: Session,
-    settings: Settings,
-    *,
-    phone: str,
-    template: str,
-    language: str,
-    key: str,
-    values: Mapping[str, object] | None = None,
-    inbound_id: int | None = None,
-) -> int | None:
-    """Render and queue an SMS in the caller's transaction; return the send job's id, or None if ``key`` was used."""
-    jobs = queue_sms_many(session, settings, [SmsRequest(phone, template, language, key, values or {}, inbound_id)])
-    return jobs[0] if jobs else None
-
-
-def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> list[int]:
-    """Queue many SMS at once (a report's alerts, pickup notices for a whole incident); return the send jobs."""
-    return list(queue_sms_keyed(session, settings, requests).values())
-
-
-def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> dict[str, int]:
-    """Queue many SMS at once; skip keys already used; return the send job of each key queued now.
-
-    Core statements on the session's connection: every report queues its reply and alerts here, and the ORM's
-    bulk machinery cost more than the inserts. Nothing here needs the session's pending objects flushed.
-    """
-    conn = session.connection()
-    used: set[str] = set()
-    keys = [r.key for r in requests]
-    for start in range(0, len(keys), KEY_BATCH):
-        used.update(conn.scalars(USED_KEYS, {"keys": keys[start : start + KEY_BATCH]}))
-    now = utcnow()
-    expires = now + timedelta(seconds=settings.sms_ttl_seconds)
-    rows = []
-    for request in requests:
-        if request.key in used:
-            continue
-        used.add(request.key)
-        sms = render(request.template, request.language, **request.values)
-        rows.append({"idempotency_key": request.key, "phone": request.phone, "text": sms.text,
-                     "template": request.template, "language": request.language, "encoding": sms.encoding,
-                     "segments": sms.segments, "status": OutboundStatus.QUEUED, "attempts": 0,
-                     "inbound_id": request.inbound_id, "created_at": now, "next_attempt_at": now,
-                     "expires_at": expires})  # fmt: skip
-    if not rows:
-        return {}
-    message_ids = conn.scalars(INSERT_MESSAGES, rows).all()
-    jobs = [{"kind": SEND_JOB, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
-             "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
-    job_ids = conn.scalars(INSERT_JOBS, jobs).all()
-    return {str(row["idempotency_key"]): job_id for row, job_id in zip(rows, job_ids, strict=True)}
-
-
-def in_doubt(session: Session) -> int:
-    """Messages handed to the provider by a worker that stopped before recording the answer (for /healthz).
-
-    They stay ``sending`` and are not sent again (the provider may have taken them): an operator checks them in
-    the provider's dashboard. Sending takes seconds; IN_DOUBT_AFTER past its due time, a message is in doubt.
-    """
-    due_before = utcnow() - IN_DOUBT_AFTER
-    count = session.scalar(select(func.count()).select_from(OutboundMessage).where(
-        OutboundMessage.status == OutboundStatus.SENDING, OutboundMessage.next_attempt_at <= due_before))  # fmt: skip
-    return int(count or 0)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -181,32 +96,6 @@ def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
         return Outcome(retry_at=message.next_attempt_at)
 
 
-_TABLE = cast(Table, OutboundMessage.__table__)
-_out = _TABLE.c
-_JOBS = cast(Table, OutboxJob.__table__)
-USED_KEYS = select(_out.idempotency_key).where(_out.idempotency_key.in_(bindparam("keys", expanding=True)))
-INSERT_MESSAGES = insert(_TABLE).returning(_out.id, sort_by_parameter_order=True)
-INSERT_JOBS = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
-CLAIM = (
-    update(_TABLE)
-    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.QUEUED,
-           _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
-    .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
-    .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
-)  # fmt: skip
-MARK_SENT = (
-    update(_TABLE)
-    .where(_out.id == bindparam("message_id"))
-    .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
-            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
-)  # fmt: skip
-UNCLAIM = (
-    update(_TABLE)
-    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.SENDING)
-    .values(status=OutboundStatus.QUEUED, attempts=_out.attempts - 1)
-)
-
-
 def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: ProviderError) -> Outcome:
     now = utcnow()
     give_up = error.permanent or attempts >= rt.settings.sms_max_attempts
@@ -248,3 +137,25 @@ def wait_for_replies(
         if rt.usable_queue() is None:
             run_jobs()
         time.sleep(0.1)  # a person is watching a terminal; this is not a test
+
+
+_TABLE = cast(Table, OutboundMessage.__table__)
+_out = _TABLE.c
+CLAIM = (
+    update(_TABLE)
+    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.QUEUED,
+           _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
+    .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
+    .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
+)  # fmt: skip
+MARK_SENT = (
+    update(_TABLE)
+    .where(_out.id == bindparam("message_id"))
+    .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
+            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
+)  # fmt: skip
+UNCLAIM = (
+    update(_TABLE)
+    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.SENDING)
+    .values(status=OutboundStatus.QUEUED, attempts=_out.attempts - 1)
+)

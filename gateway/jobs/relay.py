@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -20,13 +19,13 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
+from gateway.jobs.kinds import RQ_ENTRY_POINT
+from gateway.jobs.runner import execute_many
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"
-PROCESS_INBOUND = "process_inbound"  # the job kind of an inbound message; workers.tasks.JOBS runs it
 # Seconds the hand-off thread gathers ids before one enqueue. Larger batches cost workers less per report (one
 # transaction and a few statements per batch): at 500 reports/s, 20 ms made jobs of ~5 reports and the workers
 # fell behind; 100 ms makes ~25 (bench/RESULTS.md, pipeline). A report waits at most this long for its job.
@@ -38,27 +37,22 @@ REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis 
 STALE_RUNNING = timedelta(minutes=10)  # a running row this old: its worker died; run it again
 BATCH = 200
 
-Runner = Callable[[Runtime, Sequence[int]], object]  # runs a batch of outbox jobs in this process
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a job asks of the outbox afterwards: run again at ``retry_at``, hand off ``follow_up`` jobs."""
-
-    retry_at: datetime | None = None
-    follow_up: tuple[int, ...] = ()
-
 
 class Relay:
-    """Hands outbox rows to RQ, or, with ``run_inline`` and no Redis, runs them here."""
+    """Hands outbox rows to RQ or, when ``runs_jobs`` and Redis is absent or down, runs them in this process.
 
-    def __init__(
-        self, runtime: Runtime, run_inline: Runner | None = None, periodic: Sequence[Callable[[], object]] = ()
-    ) -> None:
+    A process builds one (create_app for the web process, the ``relay`` command for the relay process) and
+    passes it down. A web process served by gunicorn does not run jobs: its rows wait for ``gateway relay``.
+    """
+
+    def __init__(self, runtime: Runtime, *, runs_jobs: bool) -> None:
         self.rt = runtime
-        self.run_inline = run_inline
-        self.periodic = tuple(periodic)  # run on every tick, e.g. escalation of unanswered alerts
-        self.wake = threading.Event()
+        self.runs_jobs = runs_jobs
+        self.wake = threading.Event()  # set by a hand-off that could not reach Redis: the relay loop looks now
+
+    def run_inline(self, job_ids: Sequence[int]) -> None:
+        """Run these jobs here and now."""
+        execute_many(self.rt, job_ids)
 
     def hand_off(self, job_ids: Sequence[int]) -> None:
         """Right after a commit: enqueue these jobs, run them inline, or wake the relay thread."""
@@ -66,8 +60,8 @@ class Relay:
             return
         if self._enqueue(job_ids):
             return
-        if self.run_inline is not None:
-            self.run_inline(self.rt, job_ids)
+        if self.runs_jobs:
+            self.run_inline(job_ids)
         else:
             self.wake.set()
 
@@ -99,8 +93,8 @@ class Relay:
         if queue_up and self._enqueue(due):
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
-        elif self.run_inline is not None:
-            self.run_inline(self.rt, due)
+        elif self.runs_jobs:
+            self.run_inline(due)
         else:
             return 0
         return len(due)
@@ -143,12 +137,12 @@ class Relay:
         if stale.rowcount:  # type: ignore[attr-defined]
             log.warning("put %d stale running outbox jobs back to pending", stale.rowcount)  # type: ignore[attr-defined]
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Tick until ``stop`` is set; sleep on the wake event between ticks."""
+    def run_forever(self, stop: threading.Event, periodic: Sequence[Callable[[], object]] = ()) -> None:
+        """Tick until ``stop`` is set, running ``periodic`` steps first (the clock); sleep on the wake event."""
         interval = self.rt.settings.relay_interval_seconds
         while not stop.is_set():
             try:
-                for step in self.periodic:
+                for step in periodic:
                     step()
                 handed = self.tick()
             except Exception:  # the loop must outlive a database hiccup; the rows stay pending

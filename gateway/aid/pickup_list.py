@@ -1,0 +1,55 @@
+"""How pending pickups are listed to a resident, by SMS (CEK) and on a USSD screen, in one wording (pure).
+
+Codes are shown as the pickup SMS prints them (``FM3-A9FR``), days in WIB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point read on their phones
+MAX_PLACE = 24  # characters of the pickup point in a list line
+
+Text = tuple[str, str]  # (Bahasa Indonesia, English)
+LINE: Text = ("{n}) {item} di {place} s.d. {day}, kode {code}", "{n}) {item} at {place} by {day}, code {code}")
+MORE: Text = ("+{more} lagi", "+{more} more")
+
+
+def local_day(moment: datetime) -> str:
+    """``24/11`` in WIB."""
+    return moment.astimezone(LOCAL_TIME).strftime("%d/%m")
+
+
+def local_time(moment: datetime) -> str:
+    """``24/11 08:00 WIB``."""
+    return moment.astimezone(LOCAL_TIME).strftime("%d/%m %H:%M WIB")
+
+
+@dataclass(frozen=True)
+class Pickup:
+    """One pending pickup as a resident reads it: what, where, until which day, and the code as printed."""
+
+    item: str
+    place: str
+    day: str
+    code: str
+
+
+def list_pickups(pickups: Sequence[Pickup], language: str, room: int, separator: str, more: Text = MORE) -> str:
+    """As many pickups as fit ``room`` characters, soonest first (the first always), then how many more."""
+    en = language == "en"
+    lines: list[str] = []
+    total = len(pickups)
+    for n, pickup in enumerate(pickups, start=1):
+        line = LINE[en].format(n=n, item=pickup.item, place=pickup.place[:MAX_PLACE], day=pickup.day,
+                               code=pickup.code)  # fmt: skip
+        after = total - n
+        reserve = len(separator) + len(more[en].format(more=after)) if after else 0
+        if lines and len(separator.join([*lines, line])) + reserve > room:
+            lines.append(more[en].format(more=total - n + 1))
+            break
+        lines.append(line)
+    return separator.join(lines)

@@ -1,0 +1,42 @@
+"""The ``gateway`` command: the table of its command groups, one module each, thin over the aggregates.
+
+- ``processes``: init, db upgrade, serve, worker, relay;
+- ``messages``: simulate sms, parse;  ``ussd``: the USSD menus in a terminal;
+- ``incidents``: import officers, incidents, incident;  ``aid``: import households, aid ….
+"""
+
+from __future__ import annotations
+
+import click
+
+from gateway.cli import aid, incidents, messages, processes, ussd
+from gateway.logs import configure_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Disaster SMS & USSD gateway for one kabupaten.
+
+    Configuration comes from environment variables (see README): DATABASE_URL, REDIS_URL, SMS_BACKEND,
+    WEBHOOK_SECRET, GATEWAY_REGION, DEFAULT_LANGUAGE and others. With none set it runs on SQLite under
+    var/, writes sent SMS to var/sent_sms.jsonl and runs jobs in-process.
+    """
+    configure_logging()
+
+
+@cli.group("import")
+def import_() -> None:
+    """Import rosters and registries from CSV files."""
+
+
+import_.add_command(incidents.import_officers)
+import_.add_command(aid.import_households)
+for command in (processes.init, processes.db, processes.serve, processes.worker, processes.relay,
+                messages.simulate, messages.parse, ussd.ussd_command, incidents.incidents, incidents.incident,
+                aid.aid):  # fmt: skip
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name="gateway")

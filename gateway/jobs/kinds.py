@@ -1,0 +1,18 @@
+"""The kinds of outbox job, and what a job asks of the outbox when it ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PROCESS_INBOUND = "process_inbound"  # read an inbound message and answer it (gateway.inbound)
+SEND_SMS = "send_sms"  # hand one queued SMS to the provider (gateway.sms.send)
+RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"  # what RQ runs: a batch of outbox ids, with the worker's runtime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job asks of the outbox afterwards: run again at ``retry_at``, hand off ``follow_up`` jobs."""
+
+    retry_at: datetime | None = None
+    follow_up: tuple[int, ...] = ()

@@ -1,0 +1,104 @@
+"""Queue outbound SMS: rendered from a template, once per idempotency key, with the job that will send it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy.orm import Session
+
+from gateway.config import Settings
+from gateway.db import chunks, utcnow
+from gateway.jobs.kinds import SEND_SMS
+from gateway.models import OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
+from gateway.sms.templates import render
+
+IN_DOUBT_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    """One SMS to queue: to whom, which template in which language, its values and idempotency key."""
+
+    phone: str
+    template: str
+    language: str
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    inbound_id: int | None = None
+
+
+def queue_sms(
+    session: Session,
+    settings: Settings,
+    *,
+    phone: str,
+    template: str,
+    language: str,
+    key: str,
+    values: Mapping[str, object] | None = None,
+    inbound_id: int | None = None,
+) -> int | None:
+    """Render and queue an SMS in the caller's transaction; return the send job's id, or None if ``key`` was used."""
+    jobs = queue_sms_many(session, settings, [SmsRequest(phone, template, language, key, values or {}, inbound_id)])
+    return jobs[0] if jobs else None
+
+
+def queue_sms_many(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> list[int]:
+    """Queue many SMS at once (a report's alerts, pickup notices for a whole incident); return the send jobs."""
+    return list(queue_sms_keyed(session, settings, requests).values())
+
+
+def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[SmsRequest]) -> dict[str, int]:
+    """Queue many SMS at once; skip keys already used; return the send job of each key queued now.
+
+    Core statements on the session's connection: every report queues its reply and alerts here, and the ORM's
+    bulk machinery cost more than the inserts. Nothing here needs the session's pending objects flushed.
+    """
+    conn = session.connection()
+    used: set[str] = set()
+    keys = [r.key for r in requests]
+    for chunk in chunks(keys):
+        used.update(conn.scalars(USED_KEYS, {"keys": chunk}))
+    now = utcnow()
+    expires = now + timedelta(seconds=settings.sms_ttl_seconds)
+    rows = []
+    for request in requests:
+        if request.key in used:
+            continue
+        used.add(request.key)
+        sms = render(request.template, request.language, **request.values)
+        rows.append({"idempotency_key": request.key, "phone": request.phone, "text": sms.text,
+                     "template": request.template, "language": request.language, "encoding": sms.encoding,
+                     "segments": sms.segments, "status": OutboundStatus.QUEUED, "attempts": 0,
+                     "inbound_id": request.inbound_id, "created_at": now, "next_attempt_at": now,
+                     "expires_at": expires})  # fmt: skip
+    if not rows:
+        return {}
+    message_ids = conn.scalars(INSERT_MESSAGES, rows).all()
+    jobs = [{"kind": SEND_SMS, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
+             "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
+    job_ids = conn.scalars(INSERT_JOBS, jobs).all()
+    return {str(row["idempotency_key"]): job_id for row, job_id in zip(rows, job_ids, strict=True)}
+
+
+def in_doubt(session: Session) -> int:
+    """Messages handed to the provider by a worker that stopped before recording the answer (for /healthz).
+
+    They stay ``sending`` and are not sent again (the provider may have taken them): an operator checks them in
+    the provider's dashboard. Sending takes seconds; IN_DOUBT_AFTER past its due time, a message is in doubt.
+    """
+    due_before = utcnow() - IN_DOUBT_AFTER
+    count = session.scalar(select(func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.status == OutboundStatus.SENDING, OutboundMessage.next_attempt_at <= due_before))  # fmt: skip
+    return int(count or 0)
+
+
+_TABLE = cast(Table, OutboundMessage.__table__)
+_JOBS = cast(Table, OutboxJob.__table__)
+USED_KEYS = select(_TABLE.c.idempotency_key).where(_TABLE.c.idempotency_key.in_(bindparam("keys", expanding=True)))
+INSERT_MESSAGES = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+INSERT_JOBS = insert(_JOBS).returning(_JOBS.c.id, sort_by_parameter_order=True)
