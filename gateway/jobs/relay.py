@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Seconds the hand-off thread gathers ids before one enqueue. Larger batches cost workers less per report (one
 # transaction and a few statements per batch): at 500 reports/s, 20 ms made jobs of ~5 reports and the workers
-# fell behind; 100 ms makes ~25 (bench/RESULTS.md, pipeline). A report waits at most this long for its job.
+# fell behind; 100 ms makes ~25 (bench/HISTORY.md, pipeline). A report waits at most this long for its job.
 BATCH_WINDOW = 0.1
 JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers
