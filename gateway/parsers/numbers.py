@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from gateway.parsers.number_words import MULTIPLIERS, NUMBER_WORDS, read_number
 from gateway.parsers.tokens import Tokens, number_value
 
 CountField = Literal["households", "people", "houses"]
@@ -141,13 +142,39 @@ def _unit_at(words: list[str], index: int) -> tuple[CountField, int] | None:
     return None
 
 
+def _count_in_words(tokens: Tokens, index: int, found: dict[CountField, int]) -> bool:
+    """Take a count spelt in words at ``index`` (`dua puluh lima kk`, `2 ratus jiwa`); False when none is there.
+
+    Only a number followed by its unit is a count: a number word alone may be part of a place name (`Limo`).
+    """
+    words = tokens.words
+    word = words[index]
+    if word not in NUMBER_WORDS and not (word.isdigit() and index + 1 < len(words) and words[index + 1] in MULTIPLIERS):
+        return False  # the common case, decided without reading further
+    read = read_number(words, index)
+    if read is None or (index and words[index - 1] in MARKERS):
+        return False
+    value, stop = read
+    unit = _unit_at(words, stop)
+    if unit is None:
+        return False
+    field, unit_stop = unit
+    tokens.take(index, unit_stop)
+    found.setdefault(field, value)
+    return True
+
+
 def find_counts(tokens: Tokens) -> Counts:
     """Take every number and its unit; return the first count given for each field."""
     words = tokens.words
     found: dict[CountField, int] = {}
     loose: list[tuple[int, int]] = []
     for index, word in enumerate(words):
-        if not word[0].isdigit() or tokens.taken[index]:
+        if tokens.taken[index]:
+            continue
+        if _count_in_words(tokens, index, found):
+            continue
+        if not word[0].isdigit():
             continue
         tokens.taken[index] = True  # a number is never a place or a hazard, whatever it counts
         value = number_value(word)

@@ -67,15 +67,37 @@ class Resolution:
     place_text: str | None = None
 
 
-def mark_prefixes(tokens: Tokens) -> dict[int, Hint]:
-    """Take place-kind words and return, for the token after each, the kind of place it names."""
+def mark_prefixes(tokens: Tokens, region: Region) -> dict[int, Hint]:
+    """Take place-kind words and return, for the token after each, the kind of place it names.
+
+    A word that is part of a place name typed around it is that name's, not a prefix: `paringin kota`,
+    `kampung hilir`, `kota baru` are matched whole first.
+    """
     hints: dict[int, Hint] = {}
     for index, word in enumerate(tokens.words):
         hint = PLACE_PREFIXES.get(word)
-        if hint is not None and not tokens.taken[index] and index + 1 < len(tokens.words):
-            tokens.taken[index] = True
-            hints[index + 1] = hint
+        if hint is None or tokens.taken[index] or index + 1 >= len(tokens.words):
+            continue
+        if _in_a_name(tokens, region, index):
+            continue
+        tokens.taken[index] = True
+        hints[index + 1] = hint
     return hints
+
+
+def _in_a_name(tokens: Tokens, region: Region, index: int) -> bool:
+    """Whether the word at ``index`` belongs to a place name of two or more words typed around it."""
+    words, taken = tokens.words, tokens.taken
+    reach = region.longest_name
+    for start in range(max(0, index - reach + 1), index + 1):
+        if any(taken[start:index]):
+            continue
+        for stop in range(max(index + 1, start + 2), min(len(words), start + reach) + 1):
+            if taken[stop - 1] and stop - 1 != index:
+                break
+            if region.lookup("".join(words[start:stop])) is not None:
+                return True
+    return False
 
 
 def _hinted(place: Place, hint: Hint | None) -> Place:

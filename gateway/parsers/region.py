@@ -37,10 +37,12 @@ def spelling_key(key: str) -> str:
 
 
 def name_keys(name: str) -> set[str]:
-    """Return the keys a place name is known by: in full, without its parenthesised part, each `/` alternative."""
+    """Return the keys a place name is known by: in full, without its parenthesised part, that part alone (the
+    local name Kemendagri adds, `Cemaga Selatan (Setengar)`), and each `/` alternative."""
     lowered = fold(name).lower()
     main = _PARENTHESES.sub(" ", lowered)
     keys = {compact(lowered), compact(main)}
+    keys.update(compact(alias[1:-1]) for alias in _PARENTHESES.findall(lowered) if re.search(r"[a-z]{3}", alias))
     alternatives = main.split("/")
     # `Tiro/Truseb` names two places' old names; `Lalai I/II` does not.
     if len(alternatives) > 1 and all(re.search(r"[a-z]{3}", part) for part in alternatives):

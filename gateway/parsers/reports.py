@@ -39,7 +39,7 @@ KNOWN_WORDS: frozenset[str] = (
 def read_report(tokens: Tokens, region: Region, keyword: Language | None) -> ParseResult:
     """Read a report; the passes run from the most to the least certain, each taking the words it reads."""
     counts = find_counts(tokens)
-    hints = mark_prefixes(tokens)
+    hints = mark_prefixes(tokens, region)
     spans = find_exact_places(tokens, region, hints, KNOWN_WORDS, HAZARD_WORDS)
     hazards = find_hazards(tokens)
     needs = find_needs(tokens)
