@@ -39,6 +39,7 @@ class Settings:
     default_language: str = "id"
     sms_max_attempts: int = 6
     sms_ttl_seconds: int = 24 * 3600
+    sms_timeout_seconds: float = 10.0  # how long a provider may take to answer one send before it is in doubt
     relay_interval_seconds: float = 1.0
     routing_agencies_file: Path | None = None
     routing_rules_file: Path | None = None
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         default_language=env_choice(env, "DEFAULT_LANGUAGE", LANGUAGES, "id"),
         sms_max_attempts=env_int(env, "SMS_MAX_ATTEMPTS", 6, minimum=1),
         sms_ttl_seconds=env_int(env, "SMS_TTL_SECONDS", 24 * 3600, minimum=60),
+        sms_timeout_seconds=env_float(env, "SMS_TIMEOUT_SECONDS", 10.0),
         relay_interval_seconds=env_float(env, "RELAY_INTERVAL_SECONDS", 1.0),
         routing_agencies_file=env_path(env, "ROUTING_AGENCIES_FILE"),
         routing_rules_file=env_path(env, "ROUTING_RULES_FILE"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,17 @@ def queue(rt: Runtime) -> Queue:
 def run_worker(rt: Runtime) -> None:
     """Run every queued job with a burst worker in this process, with ``rt`` as its runtime."""
     Worker(rt).work(burst=True, logging_level="WARNING")
+
+
+@contextmanager
+def live_worker(rt: Runtime) -> Iterator[Worker]:
+    """A worker registered on the queue as alive, as a running ``gateway worker`` is (it runs nothing here)."""
+    worker = Worker(rt)
+    worker.register_birth()
+    try:
+        yield worker
+    finally:
+        worker.register_death()
 
 
 def relay_tick(rt: Runtime, inline: bool = True) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,10 @@ class FakeAfricasTalking:
     http_errors: deque[int] = field(default_factory=deque)
     requests: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
+    delay: float = 0.0  # seconds to wait before answering: a slow provider
+    content_type: str = "application/json"  # of a JSON answer; providers add parameters (`; charset=utf-8`)
+    hold: threading.Event | None = None  # when set up, answers after the first `hold_after` wait until it is set
+    hold_after: int = 0
 
     def answer(self, headers: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, object] | str]:
         self.requests.append(form)
@@ -64,12 +69,19 @@ def serve_fake(fake: FakeAfricasTalking) -> Iterator[FakeAfricasTalking]:
                 status, payload = 404, "Not Found"
             else:
                 status, payload = fake.answer(headers, form)
+            if fake.hold is not None and len(fake.requests) > fake.hold_after:
+                fake.hold.wait(timeout=60)
+            if fake.delay:
+                time.sleep(fake.delay)  # the provider being slow is what is tested
             data = json.dumps(payload).encode() if isinstance(payload, dict) else payload.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json" if isinstance(payload, dict) else "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", fake.content_type if isinstance(payload, dict) else "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a timeout under test): its answer goes nowhere
 
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass

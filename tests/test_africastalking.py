@@ -15,7 +15,9 @@ from gateway.db import utcnow
 from gateway.jobs.runner import execute, execute_many
 from gateway.models import OutboundMessage
 from gateway.runtime import Runtime
-from gateway.sms.queue import queue_sms
+from gateway.sms.africas_talking import AfricasTalkingProvider
+from gateway.sms.queue import in_doubt, queue_sms
+from gateway.sms.send import settle_doubt
 from tests.conftest import relay_tick, run_worker
 from tests.fake_africastalking import FakeAfricasTalking, serve_fake
 
@@ -144,3 +146,28 @@ def test_in_a_batch_each_sms_keeps_its_own_outcome(rt: Runtime, fake_at: FakeAfr
     assert len({m.provider_message_id for m in rows if m.provider_message_id}) == 2
     assert execute_many(rt, ids).skipped == ids  # three are done; the fourth waits for its backoff
     assert len(fake_at.requests) == 4
+
+
+def test_a_2xx_whose_content_type_has_a_charset_is_a_success(rt: Runtime, fake_at: FakeAfricasTalking) -> None:
+    fake_at.content_type = "application/json; charset=utf-8"  # the SDK hands this body back as text
+    send_one(rt)
+    assert len(fake_at.requests) == 1
+    assert (message(rt).status, message(rt).provider_message_id) == ("sent", "ATXid_000001")
+
+
+def test_a_provider_that_answers_too_late_leaves_the_sms_in_doubt_and_never_resends_it(
+    rt: Runtime, fake_at: FakeAfricasTalking
+) -> None:
+    s = rt.settings
+    rt.__dict__["provider"] = AfricasTalkingProvider(s.at_username, s.at_api_key, "", s.at_base_url, read_timeout=0.2)
+    fake_at.delay = 1.0
+    job_id = send_one(rt)
+    sent = message(rt)
+    assert (sent.status, sent.attempts) == ("in_doubt", 1)
+    with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
+        execute(rt, job_id)  # the job again, much later
+        settle_doubt(rt)  # a reply in doubt stays so: its resident got it, or texts again
+        relay_tick(rt)
+    assert len(fake_at.requests) == 1
+    with rt.db.session() as session:
+        assert in_doubt(session) == 1  # shown to an operator in /healthz

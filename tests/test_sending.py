@@ -18,7 +18,7 @@ from gateway.runtime import Runtime
 from gateway.sms.base import Accepted
 from gateway.sms.queue import in_doubt, queue_sms
 from gateway.sms.text import SmsText
-from tests.conftest import SECRET, relay_tick, run_worker
+from tests.conftest import SECRET, live_worker, relay_tick, run_worker
 
 PHONE = "+6281234567890"
 
@@ -196,12 +196,13 @@ def test_the_relay_sends_what_the_hand_off_missed(rt: Runtime) -> None:
 def test_the_relay_hands_over_again_what_redis_lost(rt: Runtime) -> None:
     job_id = queue_help(rt)
     assert job_id is not None
-    with time_machine.travel(utcnow() + timedelta(seconds=11), tick=False):
+    with time_machine.travel(utcnow() + timedelta(seconds=11), tick=False), live_worker(rt):
         assert relay_tick(rt) == 1
     assert rt.redis is not None
     rt.redis.flushdb()  # Redis restarted: it keeps nothing on disk
-    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False):
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False), live_worker(rt):
         assert relay_tick(rt) == 1
+        assert sent_lines(rt) == []  # handed to Redis again, for the live worker
         run_worker(rt)
     assert len(sent_lines(rt)) == 1
 

@@ -72,8 +72,8 @@ def serve(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
 @click.option("--verbose", is_flag=True, help="Log every job RQ runs (by default only warnings and errors).")
 def worker(burst: bool, verbose: bool) -> None:
-    """Run an RQ worker for the gateway's queue (needs REDIS_URL)."""
-    from gateway.jobs.worker import Worker
+    """Run an RQ worker for the gateway's queue (needs REDIS_URL); it waits out a Redis outage and goes on."""
+    from gateway.jobs.worker import work
     from gateway.sms.errors import ProviderError
 
     with runtime() as rt:
@@ -85,7 +85,7 @@ def worker(burst: bool, verbose: bool) -> None:
             rt.provider  # noqa: B018 - fail now, with a clear message, not on the first SMS
         except ProviderError as error:
             raise click.ClickException(str(error)) from None
-        Worker(rt).work(burst=burst, with_scheduler=False, logging_level="INFO" if verbose else "WARNING")
+        work(rt, burst=burst, logging_level="INFO" if verbose else "WARNING")
 
 
 @click.command()

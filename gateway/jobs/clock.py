@@ -7,6 +7,7 @@ from collections.abc import Callable
 from gateway.aid.pickups import remind_and_expire
 from gateway.incidents.alerts import escalate_due
 from gateway.jobs.relay import Relay
+from gateway.sms.send import settle_doubt
 
 
 def run_escalations(relay: Relay) -> int:
@@ -29,4 +30,4 @@ def run_aid_clock(relay: Relay) -> int:
 
 def clock(relay: Relay) -> list[Callable[[], int]]:
     """The steps a relay loop runs before each tick."""
-    return [lambda: run_escalations(relay), lambda: run_aid_clock(relay)]
+    return [lambda: run_escalations(relay), lambda: run_aid_clock(relay), lambda: settle_doubt(relay.rt)]

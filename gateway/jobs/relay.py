@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.db import utcnow
 from gateway.jobs.kinds import RQ_ENTRY_POINT
 from gateway.jobs.runner import execute_many
+from gateway.jobs.worker import live_consumers
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.runtime import Runtime
 
@@ -34,7 +35,8 @@ JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a pro
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers
 HAND_OFF_GRACE = timedelta(seconds=10)  # leave fresh rows to the post-commit hand-off before sweeping them
 REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis lost it (it keeps nothing on disk)
-STALE_RUNNING = timedelta(minutes=10)  # a running row this old: its worker died; run it again
+UNCONSUMED_AFTER = timedelta(seconds=10)  # handed to Redis, not taken by then, and no worker alive: run it here
+STALE_RUNNING = timedelta(minutes=10)  # a running row from before leases, this old: its worker died
 BATCH = 200
 
 
@@ -49,6 +51,7 @@ class Relay:
         self.rt = runtime
         self.runs_jobs = runs_jobs
         self.wake = threading.Event()  # set by a hand-off that could not reach Redis: the relay loop looks now
+        self._had_consumers = True
 
     def run_inline(self, job_ids: Sequence[int]) -> None:
         """Run these jobs here and now."""
@@ -82,22 +85,55 @@ class Relay:
         return True
 
     def tick(self) -> int:
-        """Hand every due row over once; return how many were handed."""
+        """Hand every due row over once; return how many were handed (or run here).
+
+        With Redis up but no worker alive to consume, rows handed to Redis and still pending after
+        UNCONSUMED_AFTER are stranded: a relay that runs jobs runs them itself, as it does without Redis.
+        """
         now = utcnow()
         queue_up = self._redis_answers()
+        stranded: list[int] = []
         with self.rt.db.session() as session:
             self._recover_stale(session, now)
             due = [row.id for row in session.execute(self._due(now, queue_up)).all()]
+            if queue_up and self.runs_jobs and not self._consumed():
+                stranded = [row.id for row in session.execute(self._stranded(now)).all()]
+        if stranded:
+            self.run_inline(stranded)
+            due = [job_id for job_id in due if job_id not in set(stranded)]
         if not due:
-            return 0
+            return len(stranded)
         if queue_up and self._enqueue(due):
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
         elif self.runs_jobs:
             self.run_inline(due)
         else:
-            return 0
-        return len(due)
+            return len(stranded)
+        return len(stranded) + len(due)
+
+    def _consumed(self) -> bool:
+        """Whether some worker is alive to consume the queue; said once in the log when that changes."""
+        try:
+            alive = live_consumers(self.rt) > 0
+        except redis.RedisError as error:
+            self.rt.redis_failed(error)
+            return False
+        if alive != self._had_consumers:
+            log.warning("workers consuming the queue: %s", "yes" if alive else "none; the relay runs stranded jobs")
+            self._had_consumers = alive
+        return alive
+
+    def _stranded(self, now: datetime) -> Select[int]:
+        """Rows handed to Redis (by the web's hand-off or a tick) that nobody took within UNCONSUMED_AFTER."""
+        return (
+            select(OutboxJob.id)
+            .where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.available_at <= now,
+                   OutboxJob.created_at <= now - UNCONSUMED_AFTER,
+                   or_(OutboxJob.enqueued_at.is_(None), OutboxJob.enqueued_at <= now - UNCONSUMED_AFTER))
+            .order_by(OutboxJob.id)
+            .limit(BATCH)
+        )  # fmt: skip
 
     def _redis_answers(self) -> bool:
         """Ask Redis once per tick, so a relay that just started knows whether to run jobs itself."""
@@ -129,13 +165,16 @@ class Relay:
         return due.order_by(OutboxJob.id).limit(BATCH)
 
     def _recover_stale(self, session: Session, now: datetime) -> None:
+        """Take back running jobs whose process stopped renewing their lease (see gateway.jobs.lease)."""
+        lapsed = OutboxJob.lease_until < now
+        unleased = OutboxJob.lease_until.is_(None) & (OutboxJob.started_at <= now - STALE_RUNNING)  # older rows
         stale = session.execute(
             update(OutboxJob)
-            .where(OutboxJob.status == OutboxStatus.RUNNING, OutboxJob.started_at <= now - STALE_RUNNING)
-            .values(status=OutboxStatus.PENDING, available_at=now)
+            .where(OutboxJob.status == OutboxStatus.RUNNING, or_(lapsed, unleased))
+            .values(status=OutboxStatus.PENDING, available_at=now, lease_until=None)
         )
         if stale.rowcount:  # type: ignore[attr-defined]
-            log.warning("put %d stale running outbox jobs back to pending", stale.rowcount)  # type: ignore[attr-defined]
+            log.warning("took back %d running outbox jobs whose process is gone", stale.rowcount)  # type: ignore[attr-defined]
 
     def run_forever(self, stop: threading.Event, periodic: Sequence[Callable[[], object]] = ()) -> None:
         """Tick until ``stop`` is set, running ``periodic`` steps first (the clock); sleep on the wake event."""

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, update
 from gateway.db import utcnow
 from gateway.inbound import process_inbound
 from gateway.jobs.kinds import PROCESS_INBOUND, SEND_SMS, Outcome
+from gateway.jobs.lease import JOB_LEASE, Lease
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.runtime import Runtime
 from gateway.sms.send import deliver
@@ -81,7 +82,8 @@ def execute_many(rt: Runtime, outbox_ids: Sequence[int]) -> Ran:
     if not outbox_ids:
         return ran
     with rt.db.engine.begin() as conn:
-        claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbox_ids), "now": now})}
+        params = {"ids": list(outbox_ids), "now": now, "lease": now + JOB_LEASE}
+        claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, params)}
     ran.skipped = [outbox_id for outbox_id in outbox_ids if outbox_id not in claimed]
     by_kind: dict[str, list[int]] = {}
     for outbox_id in outbox_ids:
@@ -91,24 +93,25 @@ def execute_many(rt: Runtime, outbox_ids: Sequence[int]) -> Ran:
     finished: list[int] = []
     rescheduled: list[dict[str, object]] = []
     follow_up: list[int] = []
-    for kind, ids in by_kind.items():
-        run = JOBS.get(kind)
-        outcomes = (
-            run(rt, [claimed[i][1] for i in ids])
-            if run
-            else [LookupError(f"unknown outbox job kind {kind!r}")] * len(ids)
-        )
-        for outbox_id, outcome in zip(ids, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                _failed(rt, outbox_id, claimed[outbox_id][2], outcome)
-                ran.failed.append(outbox_id)
-                continue
-            ran.done.append(outbox_id)
-            if outcome.retry_at is None:
-                finished.append(outbox_id)
-            else:
-                rescheduled.append({"job_id": outbox_id, "at": outcome.retry_at})
-            follow_up += outcome.follow_up
+    with Lease(rt.db, list(claimed)):  # renewed while the batch runs, however slow the provider
+        for kind, ids in by_kind.items():
+            run = JOBS.get(kind)
+            outcomes = (
+                run(rt, [claimed[i][1] for i in ids])
+                if run
+                else [LookupError(f"unknown outbox job kind {kind!r}")] * len(ids)
+            )
+            for outbox_id, outcome in zip(ids, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    _failed(rt, outbox_id, claimed[outbox_id][2], outcome)
+                    ran.failed.append(outbox_id)
+                    continue
+                ran.done.append(outbox_id)
+                if outcome.retry_at is None:
+                    finished.append(outbox_id)
+                else:
+                    rescheduled.append({"job_id": outbox_id, "at": outcome.retry_at})
+                follow_up += outcome.follow_up
     with rt.db.engine.begin() as conn:
         if finished:
             conn.execute(FINISH, {"ids": finished, "now": utcnow()})
@@ -126,7 +129,8 @@ CLAIM = (
     update(_TABLE)
     .where(_job.id.in_(bindparam("ids", expanding=True)), _job.status == OutboxStatus.PENDING,
            _job.available_at <= bindparam("now"))
-    .values(status=OutboxStatus.RUNNING, started_at=bindparam("now"), attempts=_job.attempts + 1)
+    .values(status=OutboxStatus.RUNNING, started_at=bindparam("now"), attempts=_job.attempts + 1,
+            lease_until=bindparam("lease"))
     .returning(_job.id, _job.kind, _job.ref_id, _job.attempts)
 )  # fmt: skip
 FINISH = (

@@ -33,6 +33,7 @@ class InboundMessage(Base):
 class OutboundStatus(StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
+    IN_DOUBT = "in_doubt"
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"
@@ -44,14 +45,16 @@ class OutboundMessage(Base):
 
     Lifecycle::
 
-        queued ──claim──▶ sending ──provider accepted──▶ sent ──delivery report──▶ delivered
-          ▲                  │                             │
-          └──transient error─┘ (attempts < max, backoff)   └──report: failed/expired──▶ failed / expired
-                             │
-                             └──permanent error, or attempts used up──▶ failed
+        queued ──claim, just before it is offered──▶ sending ──provider accepted──▶ sent ──report──▶ delivered
+          ▲                                            │  │                           └──report: failed/expired
+          └──transient error (attempts < max, backoff)─┘  │
+                                                          ├──permanent error, or attempts used up──▶ failed
+                                                          └──no answer recorded (timeout, worker gone)──▶ in_doubt
+        in_doubt ──an alert, once, after the delivery-report window──▶ queued
         queued past expires_at ──▶ expired
 
-    ``idempotency_key`` is unique: whatever asks for the same message twice gets the first row back.
+    ``idempotency_key`` is unique: whatever asks for the same message twice gets the first row back. A worker
+    marks one message ``sending`` at a time, with ``lease_until``: if it dies, at most that one is in doubt.
     """
 
     __tablename__ = "outbound_messages"
@@ -77,3 +80,5 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_status: Mapped[str | None] = mapped_column(String(30))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    doubt_resends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

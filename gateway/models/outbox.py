@@ -25,10 +25,12 @@ class OutboxJob(Base):
 
         pending ──claim──▶ running ──▶ done
            ▲                  │
-           └── retry later ───┤ (available_at moves forward)
-                              └──▶ failed (after MAX_ATTEMPTS)
+           ├── retry later ───┤ (available_at moves forward)
+           │                  └──▶ failed (after MAX_ATTEMPTS)
+           └── lease lapsed: the process running it is gone
 
     ``enqueued_at`` records the last hand-off to Redis; the relay hands a row again when Redis lost it.
+    ``lease_until``: a running job's process renews it while it works; the relay takes back one it let lapse.
     """
 
     __tablename__ = "outbox_jobs"
@@ -43,5 +45,6 @@ class OutboxJob(Base):
     available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

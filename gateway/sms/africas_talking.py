@@ -9,6 +9,8 @@ Per-recipient status codes (SMSMessageData.Recipients[].statusCode):
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 import requests
@@ -21,19 +23,20 @@ from gateway.sms.text import SmsText
 
 ACCEPTED = {100, 101, 102}
 PERMANENT = {401, 402, 403, 404, 405, 406, 407, 409}
-TIMEOUT = (3.05, 10.0)  # connect, read: a stuck provider must not hold a worker for long
+CONNECT_TIMEOUT = 3.05  # seconds; nothing was sent when it passes, so the message is simply retried
 
 
 class AfricasTalkingProvider:
     name = "africastalking"
 
-    def __init__(self, username: str, api_key: str, sender_id: str, base_url: str) -> None:
+    def __init__(self, username: str, api_key: str, sender_id: str, base_url: str, read_timeout: float = 10.0) -> None:
         if not username or not api_key:
             raise ProviderError(
                 "SMS_BACKEND=africastalking needs AT_USERNAME and AT_API_KEY to be set",
                 permanent=False,  # an operator can fix it; the messages wait until then
             )
         self.sender_id = sender_id or None
+        self.timeout = (CONNECT_TIMEOUT, read_timeout)  # a stuck provider must not hold a worker for long
         self.service = SMSService(username, api_key)
         # The SDK has no option for its endpoint; AT_API_URL points it at a sandbox or a local test server.
         self.service._baseUrl = base_url
@@ -41,7 +44,9 @@ class AfricasTalkingProvider:
     def send(self, phone: str, sms: SmsText) -> Accepted:
         """Send one SMS and read the recipient's status code."""
         try:
-            response = self.service.send(sms.text, [phone], sender_id=self.sender_id, timeout=TIMEOUT)
+            response = self.service.send(sms.text, [phone], sender_id=self.sender_id, timeout=self.timeout)
+        except requests.ReadTimeout as error:  # the request went out: it may have been sent
+            raise ProviderError("Africa's Talking did not answer in time", permanent=False, in_doubt=True) from error
         except (requests.ConnectionError, requests.Timeout) as error:
             raise ProviderError(f"Africa's Talking unreachable: {type(error).__name__}", permanent=False) from error
         except AfricasTalkingException as error:
@@ -55,7 +60,14 @@ class AfricasTalkingProvider:
 
 
 def _read(response: Any) -> Accepted:
-    """Turn the SDK's answer for one recipient into Accepted, or raise ProviderError."""
+    """Turn the SDK's answer for one recipient into Accepted, or raise ProviderError.
+
+    The SDK parses the body only when the Content-Type is exactly ``application/json``; with a parameter
+    (``; charset=utf-8``) it hands back the text, which is read here the same way.
+    """
+    if isinstance(response, str):
+        with contextlib.suppress(ValueError):
+            response = json.loads(response)
     try:
         recipient = response["SMSMessageData"]["Recipients"][0]
         code = int(recipient["statusCode"])

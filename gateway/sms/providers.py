@@ -11,7 +11,9 @@ from gateway.sms.file import FileProvider
 
 PROVIDERS: dict[str, Callable[[Settings], Provider]] = {
     "file": lambda s: FileProvider(s.sms_file_path),
-    "africastalking": lambda s: AfricasTalkingProvider(s.at_username, s.at_api_key, s.at_sender_id, s.at_base_url),
+    "africastalking": lambda s: AfricasTalkingProvider(
+        s.at_username, s.at_api_key, s.at_sender_id, s.at_base_url, read_timeout=s.sms_timeout_seconds
+    ),
 }
 
 

@@ -16,8 +16,6 @@ from gateway.jobs.kinds import SEND_SMS
 from gateway.models import OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
 from gateway.sms.templates import render
 
-IN_DOUBT_AFTER = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class SmsRequest:
@@ -86,14 +84,14 @@ def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[Sms
 
 
 def in_doubt(session: Session) -> int:
-    """Messages handed to the provider by a worker that stopped before recording the answer (for /healthz).
+    """SMS handed to the provider with no answer recorded (a read timeout, a worker gone), for /healthz.
 
-    They stay ``sending`` and are not sent again (the provider may have taken them): an operator checks them in
-    the provider's dashboard. Sending takes seconds; IN_DOUBT_AFTER past its due time, a message is in doubt.
+    They are not resent blindly: an operator checks them in the provider's dashboard, and officer alerts are
+    sent once more after the delivery-report window (gateway.sms.send.settle_doubt).
     """
-    due_before = utcnow() - IN_DOUBT_AFTER
+    lapsed = (OutboundMessage.status == OutboundStatus.SENDING) & (OutboundMessage.lease_until < utcnow())
     count = session.scalar(select(func.count()).select_from(OutboundMessage).where(
-        OutboundMessage.status == OutboundStatus.SENDING, OutboundMessage.next_attempt_at <= due_before))  # fmt: skip
+        (OutboundMessage.status == OutboundStatus.IN_DOUBT) | lapsed))  # fmt: skip
     return int(count or 0)
 
 

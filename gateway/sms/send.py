@@ -21,7 +21,9 @@ from gateway.sms.text import SmsText
 log = logging.getLogger(__name__)
 
 Taken = tuple[int, Accepted]  # an outbound message the provider took, and what it said
-MARK_EVERY = 10  # sent messages recorded together; at most this many are in doubt if a worker dies mid-batch
+LEASE_MARGIN = timedelta(seconds=30)  # a send's lease: the provider's timeout plus this; past it, it is in doubt
+DOUBT_WINDOW = timedelta(minutes=10)  # a provider's delivery report comes within this, if it comes at all
+RESEND_IN_DOUBT = frozenset({"alert", "escalation"})  # in doubt, these are sent once more; replies are not
 
 
 def backoff(attempts: int) -> timedelta:
@@ -30,25 +32,28 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
-    """Send queued SMS: claim them, call the provider for each, store the outcomes; one Outcome per id.
+    """Send queued SMS one at a time and store each outcome; one Outcome per id.
 
-    One statement claims the whole batch (a report's reply and alerts, or a worker's batch of them) and records
-    the attempt before the provider is called (status ``sending``); the sent ones are marked every MARK_EVERY
-    messages, so a worker that dies mid-batch leaves few whose fate is unknown. A provider's error, or a crash of
-    its library, is recorded on its message and retried; if anything else fails, the messages not yet offered to
-    the provider go back to the queue.
+    A message is claimed (``sending``, with a lease) just before it is offered, in the same transaction that
+    records the answer to the one before: a worker that dies leaves at most the one it was offering in doubt, and
+    every message it never offered is still ``queued``. A provider error is recorded on its message and retried
+    if it may pass; an answer that never came (a read timeout) leaves the message in doubt, never resent blindly.
     """
-    now = utcnow()
-    with rt.db.engine.begin() as conn:
-        claimed = {row[0]: row[1:] for row in conn.execute(CLAIM, {"ids": list(outbound_ids), "now": now})}
     outcomes: list[Outcome] = []
-    sent: list[Taken] = []
+    taken: Taken | None = None  # accepted by the provider, recorded with the next claim
+    lease = timedelta(seconds=rt.settings.sms_timeout_seconds) + LEASE_MARGIN
     try:
         for outbound_id in outbound_ids:
-            if outbound_id not in claimed:
+            now = utcnow()
+            with rt.db.engine.begin() as conn:
+                if taken is not None:
+                    conn.execute(MARK_SENT, _sent_row(rt, taken, now))
+                    taken = None
+                claimed = conn.execute(CLAIM, {"message_id": outbound_id, "now": now, "lease": now + lease}).first()
+            if claimed is None:
                 outcomes.append(_not_claimed(rt, outbound_id, now))
                 continue
-            phone, text, encoding, segments, attempts = claimed.pop(outbound_id)
+            phone, text, encoding, segments, attempts = claimed
             try:
                 accepted = rt.provider.send(phone, SmsText(text, encoding, segments))
             except ProviderError as error:
@@ -59,28 +64,38 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
                 unexpected = ProviderError(f"{type(error).__name__}: {error}", permanent=False)
                 outcomes.append(_record_failure(rt, outbound_id, attempts, unexpected))
                 continue
-            sent.append((outbound_id, accepted))
+            taken = (outbound_id, accepted)
             outcomes.append(Outcome())
-            if len(sent) >= MARK_EVERY:
-                _mark_sent(rt, sent)
-    finally:  # what the provider took is recorded, and what it was never offered is queued again
-        _mark_sent(rt, sent)
-        if claimed:
+    finally:  # what the provider took is recorded, whatever stopped the loop
+        if taken is not None:
             with rt.db.engine.begin() as conn:
-                conn.execute(UNCLAIM, {"ids": list(claimed)})
+                conn.execute(MARK_SENT, _sent_row(rt, taken, utcnow()))
     return outcomes
 
 
-def _mark_sent(rt: Runtime, sent: list[Taken]) -> None:
-    """Record these messages as sent, in one executemany, and empty the list."""
-    if not sent:
-        return
-    now = utcnow()
-    rows = [{"message_id": outbound_id, "provider": rt.provider_name, "now": now, "provider_id": accepted.message_id,
-             "delivery": accepted.status} for outbound_id, accepted in sent]  # fmt: skip
+def _sent_row(rt: Runtime, taken: Taken, now: datetime) -> dict[str, object]:
+    outbound_id, accepted = taken
+    return {"message_id": outbound_id, "provider": rt.provider_name, "now": now,
+            "provider_id": accepted.message_id, "delivery": accepted.status}  # fmt: skip
+
+
+def settle_doubt(rt: Runtime, now: datetime | None = None) -> int:
+    """Move SMS whose sending lease lapsed to ``in_doubt``, and queue once more the alerts in doubt longer than
+    DOUBT_WINDOW with no delivery report; return how many changed. Run on the relay's clock.
+
+    A confirmation in doubt is not resent (a second copy of a reference is worse than none, and the resident
+    can text CEK or ask again); an officer alert in doubt is resent once, since an unread alert costs a response.
+    """
+    now = now or utcnow()
     with rt.db.engine.begin() as conn:
-        conn.execute(MARK_SENT, rows)
-    sent.clear()
+        lapsed = conn.execute(LAPSED, {"now": now}).rowcount
+        resent = conn.execute(RESEND, {"before": now - DOUBT_WINDOW, "now": now,
+                                       "templates": sorted(RESEND_IN_DOUBT)}).rowcount  # fmt: skip
+    if lapsed:
+        log.warning("%d SMS in doubt: handed to the provider with no answer recorded", lapsed)
+    if resent:
+        log.warning("%d officer alerts in doubt for %s queued once more", resent, DOUBT_WINDOW)
+    return int(lapsed) + int(resent)
 
 
 def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
@@ -99,17 +114,19 @@ def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
 def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: ProviderError) -> Outcome:
     now = utcnow()
     give_up = error.permanent or attempts >= rt.settings.sms_max_attempts
-    values: dict[str, object] = {"last_error": str(error)[:500], "provider": rt.provider_name}
-    if give_up:
+    values: dict[str, object] = {"last_error": str(error)[:500], "provider": rt.provider_name, "lease_until": None}
+    retry_at = None
+    if error.in_doubt:  # the provider may have it: never resend blindly (see settle_doubt)
+        values.update(status=OutboundStatus.IN_DOUBT, lease_until=now)
+    elif give_up:
         values["status"] = OutboundStatus.FAILED
-        retry_at = None
     else:
         retry_at = now + backoff(attempts)
         values.update(status=OutboundStatus.QUEUED, next_attempt_at=retry_at)
     with rt.db.session() as session:
         session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(**values))
-    log.warning("outbound %d attempt %d failed (%s): %s", outbound_id, attempts,
-                "giving up" if give_up else "will retry", error)  # fmt: skip
+    verdict = "in doubt" if error.in_doubt else "giving up" if give_up else "will retry"
+    log.warning("outbound %d attempt %d failed (%s): %s", outbound_id, attempts, verdict, error)
     return Outcome(retry_at=retry_at)
 
 
@@ -143,19 +160,26 @@ _TABLE = cast(Table, OutboundMessage.__table__)
 _out = _TABLE.c
 CLAIM = (
     update(_TABLE)
-    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.QUEUED,
+    .where(_out.id == bindparam("message_id"), _out.status == OutboundStatus.QUEUED,
            _out.next_attempt_at <= bindparam("now"), _out.expires_at > bindparam("now"))
-    .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1)
-    .returning(_out.id, _out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
+    .values(status=OutboundStatus.SENDING, attempts=_out.attempts + 1, lease_until=bindparam("lease"))
+    .returning(_out.phone, _out.text, _out.encoding, _out.segments, _out.attempts)
 )  # fmt: skip
 MARK_SENT = (
     update(_TABLE)
-    .where(_out.id == bindparam("message_id"))
+    .where(_out.id == bindparam("message_id"), _out.status == OutboundStatus.SENDING)
     .values(status=OutboundStatus.SENT, provider=bindparam("provider"), provider_message_id=bindparam("provider_id"),
-            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"))
+            sent_at=bindparam("now"), last_error=None, delivery_status=bindparam("delivery"), lease_until=None)
 )  # fmt: skip
-UNCLAIM = (
+LAPSED = (
     update(_TABLE)
-    .where(_out.id.in_(bindparam("ids", expanding=True)), _out.status == OutboundStatus.SENDING)
-    .values(status=OutboundStatus.QUEUED, attempts=_out.attempts - 1)
+    .where(_out.status == OutboundStatus.SENDING, _out.lease_until < bindparam("now"))
+    .values(status=OutboundStatus.IN_DOUBT, last_error="no answer recorded from the provider: in doubt")
 )
+RESEND = (
+    update(_TABLE)
+    .where(_out.status == OutboundStatus.IN_DOUBT, _out.doubt_resends == 0, _out.delivery_status.is_(None),
+           _out.template.in_(bindparam("templates", expanding=True)), _out.lease_until < bindparam("before"),
+           _out.expires_at > bindparam("now"))
+    .values(status=OutboundStatus.QUEUED, doubt_resends=1, next_attempt_at=bindparam("now"), lease_until=None)
+)  # fmt: skip

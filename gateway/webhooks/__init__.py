@@ -13,6 +13,13 @@ from gateway.runtime import Runtime
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+class BadInput(ValueError):
+    """A callback that can never succeed as sent: answered 400 with the reason (create_app), stored nowhere.
+
+    An aggregator retries a 5xx for ever, so whatever the database would refuse is refused here first.
+    """
+
+
 def runtime() -> Runtime:
     """The runtime create_app bound to this app."""
     rt: Runtime = current_app.extensions["gateway"]
@@ -43,6 +50,19 @@ def require_form(required: tuple[str, ...]) -> Response | None:
     return None
 
 
+def form_field(name: str, max_length: int, *, strip_nul: bool = False) -> str:
+    """A form field that the database can store: at most ``max_length`` characters and no NUL byte (PostgreSQL
+    refuses them in text); ``strip_nul`` drops NUL bytes instead, for message text. Missing: empty."""
+    value = request.form.get(name, "")
+    if "\x00" in value:
+        if not strip_nul:
+            raise BadInput(f"'{name}' contains a NUL byte")
+        value = value.replace("\x00", "")
+    if len(value) > max_length:
+        raise BadInput(f"'{name}' is longer than {max_length} characters")
+    return value
+
+
 def bad_request(reason: str) -> Response:
     return Response(f"bad request: {reason}\n", status=400, mimetype="text/plain")
 
@@ -51,4 +71,7 @@ def parse_provider_date(raw: str) -> datetime:
     """Read the aggregator's timestamp (``2026-11-23 10:21:36``, ISO 8601, ``Z`` or offset); naive means UTC."""
     text = raw.strip().replace("Z", "+00:00")
     value = datetime.fromisoformat(text)  # raises ValueError on anything else
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 23:59:59-05:00 lies past the last datetime in UTC
+        raise ValueError(f"{raw!r} is out of range") from None

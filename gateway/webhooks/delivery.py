@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from sqlalchemy import select
 
 from gateway.db import utcnow
 from gateway.models import OutboundMessage, OutboundStatus
-from gateway.webhooks import require_form, require_secret, runtime
+from gateway.webhooks import form_field, require_form, require_secret, runtime
+
+MAX_ID = 100
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ def delivery_report() -> Response:
     problem = require_form(("id", "status"))
     if problem:
         return problem
-    provider_id, status = request.form["id"].strip(), request.form["status"].strip()
+    provider_id, status = form_field("id", MAX_ID).strip(), form_field("status", MAX_ID).strip()
+    reason = form_field("failureReason", MAX_ID, strip_nul=True)
     if status not in STATUSES:
         log.warning("delivery report with unknown status %r for %s; ignored", status[:40], provider_id[:100])
         return Response("", status=200)
@@ -56,5 +59,5 @@ def delivery_report() -> Response:
             if new_status == OutboundStatus.DELIVERED:
                 message.delivered_at = utcnow()
             else:
-                message.last_error = request.form.get("failureReason") or status
+                message.last_error = reason or status
     return Response("", status=200)

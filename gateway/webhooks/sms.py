@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from gateway.db import Database, begin_immediate, naive_utc, sqlite_stamp, utcnow
 from gateway.jobs.kinds import PROCESS_INBOUND
 from gateway.phones import normalize_phone
-from gateway.webhooks import bad_request, batcher, parse_provider_date, require_form, require_secret, runtime
+from gateway.webhooks import (
+    bad_request,
+    batcher,
+    form_field,
+    parse_provider_date,
+    require_form,
+    require_secret,
+    runtime,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +35,22 @@ def inbound_sms() -> Response:
     problem = require_form(("from", "to", "text", "id"))
     if problem:
         return problem
-    form = request.form
-    phone = normalize_phone(form["from"])
+    phone = normalize_phone(form_field("from", MAX_ID))
     if phone is None:
         return bad_request("'from' is not a valid phone number")
-    provider_id = form["id"].strip()
+    provider_id = form_field("id", MAX_TEXT).strip()
     if not provider_id or len(provider_id) > MAX_ID:
         return bad_request(f"'id' must be 1 to {MAX_ID} characters")
-    if len(form["text"]) > MAX_TEXT:
-        return bad_request(f"'text' is longer than {MAX_TEXT} characters")
+    text = form_field("text", MAX_TEXT, strip_nul=True)
     try:
-        sent_at = parse_provider_date(form["date"]) if form.get("date") else None
+        date = form_field("date", MAX_ID)
+        sent_at = parse_provider_date(date) if date else None
     except ValueError:
         return bad_request("'date' is not a date and time")
 
     job_id = store_inbound(runtime().db, {
-        "provider_id": provider_id, "phone": phone, "to": form["to"][:30], "text": form["text"],
-        "link_id": form.get("linkId") or None, "sent_at": sent_at,
+        "provider_id": provider_id, "phone": phone, "to": form_field("to", MAX_ID)[:30], "text": text,
+        "link_id": form_field("linkId", MAX_ID) or None, "sent_at": sent_at,
     })  # fmt: skip
     if job_id is not None:
         batcher().submit([job_id])

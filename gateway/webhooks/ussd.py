@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from sqlalchemy.exc import DBAPIError
 
 from gateway.phones import normalize_phone
@@ -12,7 +12,7 @@ from gateway.runtime import Runtime
 from gateway.ussd import actions, machine
 from gateway.ussd.menus import say
 from gateway.ussd.sessions import Sessions, SessionState, digest
-from gateway.webhooks import bad_request, batcher, require_form, require_secret, runtime
+from gateway.webhooks import bad_request, batcher, form_field, require_form, require_secret, runtime
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ bp.before_request(require_secret)
 
 FIELDS = ("sessionId", "serviceCode", "phoneNumber", "networkCode", "text")
 MAX_ID = 100
+MAX_TEXT = 1000  # every key pressed in one session, joined with "*": far less in any real session
 
 
 @bp.post("/webhooks/ussd")
@@ -29,17 +30,16 @@ def ussd() -> Response:
     problem = require_form(FIELDS)
     if problem:  # the aggregator misbehaving, not the caller
         return problem
-    form = request.form
-    session_id = form["sessionId"].strip()
+    session_id = form_field("sessionId", MAX_TEXT).strip()
     if not session_id or len(session_id) > MAX_ID:
         return bad_request(f"'sessionId' must be 1 to {MAX_ID} characters")
-    phone = normalize_phone(form["phoneNumber"])
+    phone = normalize_phone(form_field("phoneNumber", MAX_ID))
     if phone is None:
         return bad_request("'phoneNumber' is not a valid phone number")
-    call = actions.Call(session_id, phone, form["serviceCode"].strip())
+    call = actions.Call(session_id, phone, form_field("serviceCode", MAX_ID).strip())
     rt = runtime()
     try:
-        body, jobs = answer(rt, call, form["text"])
+        body, jobs = answer(rt, call, form_field("text", MAX_TEXT, strip_nul=True))
     except DBAPIError:  # the database is down: tell the caller now rather than let the network time out
         log.exception("USSD session could not reach the database")
         return Response(f"END {say('unavailable', rt.settings.default_language)}", mimetype="text/plain")
