@@ -22,6 +22,7 @@ from gateway.sms.providers import make_provider
 
 if TYPE_CHECKING:
     from gateway.aid.programs import Program
+    from gateway.inbound.spool import Spool
     from gateway.parsers import Region
     from gateway.routing import Rules
 
@@ -85,6 +86,13 @@ class Runtime:
 
         programs = load_programs(self.settings.aid_programs_file, known_agencies=self.rules.agencies)
         return dict(programs.by_code)
+
+    @cached_property
+    def spool(self) -> Spool:
+        """Where the webhook keeps inbound SMS while the database is down (see gateway.inbound.spool)."""
+        from gateway.inbound.spool import Spool
+
+        return Spool(self.settings.var_dir / "spool")
 
     @cached_property
     def setup(self) -> Setup:

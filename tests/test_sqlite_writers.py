@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from gateway.db import Database
-from gateway.webhooks.sms import store_inbound
+from gateway.inbound.store import store_inbound
 
 WAIT = 5.0  # seconds a blocked writer is given to prove it was waiting on the lock, not on anything else
 

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
+from gateway.inbound.store import UNAVAILABLE, store_spooled
 from gateway.jobs.kinds import RQ_ENTRY_POINT
 from gateway.jobs.runner import execute_many
 from gateway.jobs.worker import live_consumers
@@ -90,6 +91,7 @@ class Relay:
         With Redis up but no worker alive to consume, rows handed to Redis and still pending after
         UNCONSUMED_AFTER are stranded: a relay that runs jobs runs them itself, as it does without Redis.
         """
+        replayed = self._replay_spool()
         now = utcnow()
         queue_up = self._redis_answers()
         stranded: list[int] = []
@@ -102,15 +104,24 @@ class Relay:
             self.run_inline(stranded)
             due = [job_id for job_id in due if job_id not in set(stranded)]
         if not due:
-            return len(stranded)
+            return replayed + len(stranded)
         if queue_up and self._enqueue(due):
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
         elif self.runs_jobs:
             self.run_inline(due)
         else:
-            return len(stranded)
-        return len(stranded) + len(due)
+            return replayed + len(stranded)
+        return replayed + len(stranded) + len(due)
+
+    def _replay_spool(self) -> int:
+        """Store what the webhook spooled while the database was down, and hand its jobs off; 0 while still down."""
+        try:
+            jobs = self.rt.spool.replay(lambda message: store_spooled(self.rt.db, message))
+        except UNAVAILABLE:
+            return 0
+        self.hand_off(jobs)
+        return len(jobs)
 
     def _consumed(self) -> bool:
         """Whether some worker is alive to consume the queue; said once in the log when that changes."""
@@ -248,11 +259,17 @@ class Batcher:
 
 
 def backlog(session: Session) -> dict[str, float | int]:
-    """Pending outbox rows and the age of the oldest, for /healthz."""
+    """Pending outbox rows and the age of the oldest, and running ones whose process stopped renewing their
+    lease, for /healthz."""
+    now = utcnow()
     count, oldest = session.execute(
         select(func.count(), func.min(OutboxJob.created_at)).where(OutboxJob.status == OutboxStatus.PENDING)
     ).one()
     if oldest is not None and oldest.tzinfo is None:  # aggregates bypass the column type on some dialects
         oldest = oldest.replace(tzinfo=UTC)
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
-    return {"pending": int(count), "oldest_pending_seconds": round(max(age, 0.0), 1)}
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    lapsed = session.scalar(
+        select(func.count()).where(OutboxJob.status == OutboxStatus.RUNNING, OutboxJob.lease_until < now)
+    )
+    return {"pending": int(count), "oldest_pending_seconds": round(max(age, 0.0), 1),
+            "running_past_lease": int(lapsed or 0)}  # fmt: skip
