@@ -91,17 +91,22 @@ def worker(burst: bool, verbose: bool) -> None:
 @click.command()
 @click.option("--once", is_flag=True, help="Hand over what is due now, then exit.")
 def relay(once: bool) -> None:
-    """Move committed jobs from the outbox into Redis, or run them here while Redis is absent or down."""
+    """Move committed jobs into Redis, or run them here while Redis is down or no worker is alive.
+
+    It also runs the clock (escalations, pickup reminders, SMS in doubt) and replays reports the webhook
+    spooled to disk while the database was down.
+    """
     from gateway.jobs.clock import clock, run_aid_clock, run_escalations
     from gateway.jobs.relay import Relay
+    from gateway.sms.send import settle_doubt
 
     with runtime() as rt:
         check_rules(rt)
         r = Relay(rt, runs_jobs=True)
         if once:
-            escalated, reminders = run_escalations(r), run_aid_clock(r)
+            escalated, reminders, doubt = run_escalations(r), run_aid_clock(r), settle_doubt(rt)
             click.echo(f"handed over {r.tick()} job(s); {escalated} escalation SMS and {reminders} pickup "
-                       "reminders queued")  # fmt: skip
+                       f"reminders queued; {doubt} SMS in doubt settled")  # fmt: skip
             return
         click.echo(f"relay running (queue {QUEUE_NAME!r} {'on Redis' if rt.queue else 'in-process'}); Ctrl-C stops")
         with suppress(KeyboardInterrupt):
