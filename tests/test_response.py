@@ -156,7 +156,7 @@ def test_a_second_ok_changes_nothing_and_says_so(client: FlaskClient, rt: Runtim
         ("OK 1001", "081299999999", "Maaf, perintah ini hanya untuk petugas terdaftar."),
         ("terima kasih", "081100000001", "Pesan tidak terbaca."),
         ("OK 9999", "081100000001", "Laporan 9999 tidak ditemukan."),
-        ("OK 1001", "081100000007", "BAZNAS tidak ditugaskan untuk laporan 1001."),
+        ("OK 1001", "081100000007", "BAZNAS tidak ditugaskan untuk laporan 1001 (ditugaskan: BPBD+DINSOS+TAGANA)."),
     ],
 )
 def test_only_registered_officers_of_an_assigned_agency_can_acknowledge(
@@ -168,13 +168,25 @@ def test_only_registered_officers_of_an_assigned_agency_can_acknowledge(
     assert incident(rt).status == "reported"
 
 
-def test_selesai_resolves_and_tolak_rejects(client: FlaskClient, rt: Runtime, officers: None) -> None:
-    exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")
+def test_selesai_is_each_agencys_and_tolak_is_for_supervisors_and_the_desk(
+    client: FlaskClient, rt: Runtime, officers: None
+) -> None:
+    exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")  # BPBD, DINSOS and TAGANA
     exchange(client, rt, "LAPOR LONGSOR SUKODONO 2 RUMAH")
-    assert exchange(client, rt, "SELESAI 1001", sender="081100000003").startswith("Laporan 1001 (banjir di")
+    assert exchange(client, rt, "SELESAI 1001", sender="081100000003") == (
+        "Tugas DINSOS untuk laporan 1001 tercatat selesai. Laporan ditutup bila semua lembaga selesai; "
+        "belum selesai: BPBD+TAGANA."
+    )
+    assert incident_status(rt, "1001") == "reported"  # one agency done does not close it for the others
+    exchange(client, rt, "SELESAI 1001", sender="081100000001")
+    assert exchange(client, rt, "SELESAI 1001", sender="081100000004").startswith("Laporan 1001 (banjir di")
     assert incident_status(rt, "1001") == "resolved"
     assert sms_to(rt, RESIDENT)[-1].startswith("Laporan 1001 (banjir di Sukodono, Kec. Kendal) telah selesai")
-    assert exchange(client, rt, "TOLAK 1002", sender="081100000001").startswith("Laporan 1002 (tanah longsor di")
+    assert exchange(client, rt, "TOLAK 1002", sender="081100000001").startswith(
+        "Laporan 1002 hanya bisa ditandai TIDAK BENAR oleh Pusdalops atau supervisor"
+    )  # an officer, not a supervisor
+    assert incident_status(rt, "1002") == "reported"
+    assert exchange(client, rt, "TOLAK 1002", sender="081100000005").startswith("Laporan 1002 (tanah longsor di")
     assert incident_status(rt, "1002") == "rejected"
     assert exchange(client, rt, "OK 1002", sender="081100000001").startswith("Laporan 1002 sudah ditutup (rejected).")
     with rt.db.session() as session:

@@ -47,6 +47,8 @@ WORST = {
     "officer_agency": "RELAWAN",
     "list": "1) " + "x" * 30 + " di " + "p" * 24 + " s.d. 31/12, kode K7PX4W3; +3 lagi",
     "added": "999",
+    "agencies": "BPBD+DINSOS+PMI+TAGANA+RELAWAN",
+    "waiting": "BPBD+DINSOS+PMI+TAGANA",
     "already": "999",
     "unregistered": "999",
 }

@@ -66,8 +66,8 @@ def act(
     if result.intent == "report":
         return _report(setup, session, inbound, result, language, batch)
     if result.intent in OFFICER_INTENTS:
-        return officer_command(session, setup.settings, setup.region, inbound.phone, result.intent, result.ref,
-                               language)  # fmt: skip
+        return officer_command(session, setup.settings, setup.rules, setup.region, inbound.phone, result.intent,
+                               result.ref, language)  # fmt: skip
     if result.intent == "help":
         return Reply("help")
     if result.intent in ("stop", "start", "language"):

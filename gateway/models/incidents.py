@@ -77,6 +77,8 @@ class Dispatch(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the agency's part is done (SELESAI)
+    done_by: Mapped[int | None] = mapped_column(Integer)  # the officer who said so
 
 
 class IncidentEvent(Base):

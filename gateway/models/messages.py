@@ -58,7 +58,10 @@ class OutboundMessage(Base):
     """
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbound_messages_phone_created", "phone", "created_at"),  # a phone's reply budget
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UTCDateTime, utcnow
@@ -18,7 +18,11 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
     language: Mapped[str | None] = mapped_column(String(5))
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))  # linked by DAFTAR <NIK>
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))  # linked by DAFTAR <NIK> <KK>
+    link_vouched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # may see codes
+    link_code: Mapped[str | None] = mapped_column(String(8))  # the household's phone answers YA/BATAL <code>
+    link_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # wrong DAFTAR guesses
+    link_failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
