@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.jobs.relay import backlog
 from gateway.jobs.worker import live_consumers
 from gateway.runtime import Runtime
-from gateway.sms.queue import in_doubt
+from gateway.sms.queue import in_doubt, withheld
 from gateway.webhooks import runtime
 
 bp = Blueprint("health", __name__)
@@ -33,6 +33,7 @@ def healthz() -> tuple[Response, int]:
             session.execute(text("SELECT 1"))
             body["outbox"] = backlog(session)
             body["sms_in_doubt"] = in_doubt(session)
+            body["sms_withheld_24h"] = withheld(session)
         body["database"] = "ok"
     except SQLAlchemyError as error:
         body["database"] = f"error: {type(error).__name__}"

@@ -34,3 +34,12 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 6:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
+
+
+@lru_cache(maxsize=65536)
+def country_of(phone: str) -> str | None:
+    """The ISO 3166 country of an E.164 number (``ID`` for +62…), or None when it has none."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return None

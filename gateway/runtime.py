@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from gateway.inbound.spool import Spool
     from gateway.parsers import Region
     from gateway.routing import Rules
+    from gateway.sms.pace import Pace
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ class Runtime:
     @cached_property
     def provider(self) -> Provider:
         return make_provider(self.settings)
+
+    @cached_property
+    def pace(self) -> Pace:
+        """The provider link's ceiling on sends per second (SMS_MAX_PER_SECOND), shared through Redis."""
+        from gateway.sms.pace import Pace
+
+        return Pace(self.settings.sms_max_per_second, self.redis, f"gateway:pace:{self.settings.sms_backend}")
 
     @property
     def provider_name(self) -> str:

@@ -18,7 +18,7 @@ from gateway.aid.report import report_rows
 from gateway.db import Database, utcnow
 from gateway.jobs.clock import run_aid_clock
 from gateway.jobs.relay import Relay
-from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Household, Incident, Person
+from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Contact, Household, Incident, Person
 from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
 from tests.conftest import exchange, run_worker, sent_sms, sms_to
@@ -26,17 +26,17 @@ from tests.conftest import exchange, run_worker, sent_sms, sms_to
 HEADER = "no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status\n"
 REGISTRY = (
     HEADER
-    + """3324150000000001,3324150101800001,Budi Santoso,KEPALA KELUARGA,1980-01-01,L,33.24.15.1002,Jl. Mawar 1,001,002,081311110001,HIDUP
-3324150000000001,3324154101850002,Siti Aminah,ISTRI,1985-01-01,P,33.24.15.1002,Jl. Mawar 1,001,002,,HIDUP
-3324150000000002,3324150202700003,Joko Susilo,KEPALA KELUARGA,1970-02-02,L,33.24.15.1002,Jl. Melati 2,002,002,081311110002,MENINGGAL
-3324150000000003,3324154303800004,Ani Lestari,KEPALA KELUARGA,1980-03-03,P,33.24.15.1002,Jl. Kenanga 3,003,002,081311110003,HIDUP
-3324150000000004,3324150404600005,Dedi Kurnia,KEPALA KELUARGA,1960-04-04,L,33.24.15.1002,Jl. Anggrek 4,004,002,,PINDAH
-3324150000000004,3324154505650006,Wati Kurnia,ISTRI,1965-05-05,P,33.24.15.1002,Jl. Anggrek 4,004,002,,PINDAH
-3324150000000005,12345,Salah NIK,KEPALA KELUARGA,1990-01-01,L,33.24.15.1002,Jl. X,001,001,,HIDUP
-3324150000000006,3324150606900007,Desa Salah,KEPALA KELUARGA,1990-06-06,L,33.24.99.9999,Jl. Y,001,001,,HIDUP
+    + """3324150101150001,3324150101800001,Budi Santoso,KEPALA KELUARGA,1980-01-01,L,33.24.15.1002,Jl. Mawar 1,001,002,081311110001,HIDUP
+3324150101150001,3324154101850002,Siti Aminah,ISTRI,1985-01-01,P,33.24.15.1002,Jl. Mawar 1,001,002,,HIDUP
+3324150101150002,3324150202700003,Joko Susilo,KEPALA KELUARGA,1970-02-02,L,33.24.15.1002,Jl. Melati 2,002,002,081311110002,MENINGGAL
+3324150101150003,3324154303800004,Ani Lestari,KEPALA KELUARGA,1980-03-03,P,33.24.15.1002,Jl. Kenanga 3,003,002,081311110003,HIDUP
+3324150101150004,3324150404600005,Dedi Kurnia,KEPALA KELUARGA,1960-04-04,L,33.24.15.1002,Jl. Anggrek 4,004,002,,PINDAH
+3324150101150004,3324154505650006,Wati Kurnia,ISTRI,1965-05-05,P,33.24.15.1002,Jl. Anggrek 4,004,002,,PINDAH
+3324150101150005,12345,Salah NIK,KEPALA KELUARGA,1990-01-01,L,33.24.15.1002,Jl. X,001,001,,HIDUP
+3324150101150006,3324150606900007,Desa Salah,KEPALA KELUARGA,1990-06-06,L,33.24.99.9999,Jl. Y,001,001,,HIDUP
 """
 )
-BUDI_KK, JOKO_KK, ANI_KK, DEDI_KK = (f"332415000000000{n}" for n in range(1, 5))
+BUDI_KK, JOKO_KK, ANI_KK, DEDI_KK = (f"332415010115000{n}" for n in range(1, 5))
 BUDI_PHONE, ANI_PHONE = "+6281311110001", "+6281311110003"
 ROSTER = """name,phone,agency,role,districts
 Wati (Dinsos),081100000003,DINSOS,officer,
@@ -193,11 +193,14 @@ def test_residents_check_their_pickups_and_register_their_phone(client: FlaskCli
     run_allocation(rt, "SEMBAKO")
     assert exchange(client, rt, "CEK", sender="081311110001").startswith("Bantuan menunggu: 1) sembako di Balai")
     stranger = "081377770000"
-    assert exchange(client, rt, "DAFTAR 3324151212900009", sender=stranger).startswith("Data tidak ditemukan di DTKS")
+    unknown = exchange(client, rt, f"DAFTAR 3324151212900009 {BUDI_KK}", sender=stranger)
+    assert unknown.startswith("Data tidak ditemukan di DTKS")
     assert exchange(client, rt, "DAFTAR 12345", sender=stranger).startswith("Format pendaftaran: DAFTAR")
-    reply = exchange(client, rt, "DAFTAR 3324154101850002", sender=stranger)  # Siti, Budi's wife
-    assert reply.startswith("Nomor ini terhubung ke KK 3324********0001 di Sukodono.")
-    assert exchange(client, rt, "CEK", sender=stranger).startswith("Bantuan menunggu: 1)")
+    reply = exchange(client, rt, f"DAFTAR 3324154101850002 {BUDI_KK}", sender=stranger)  # Siti, Budi's wife
+    assert reply.startswith("Nomor ini ditautkan ke KK 3324********0001 di Sukodono.")
+    assert exchange(client, rt, "CEK", sender=stranger).startswith(
+        "Bantuan menunggu: 1)"
+    )  # codes: tests/test_household_links.py
 
 
 def test_an_english_speaking_residents_check_is_all_english_with_codes_as_printed(
@@ -217,7 +220,10 @@ def test_an_english_speaking_residents_check_is_all_english_with_codes_as_printe
 
 
 def test_a_registered_resident_who_reports_is_listed_as_affected(client: FlaskClient, rt: Runtime, world: str) -> None:
-    exchange(client, rt, "DAFTAR 3324154101850002", sender="081377770000")  # Siti links her phone to Budi's KK
+    exchange(client, rt, f"DAFTAR 3324154101850002 {BUDI_KK}", sender="081377770000")  # Siti links her phone
+    with rt.db.session() as session:
+        code = session.scalars(select(Contact.link_code).where(Contact.phone == "+6281377770000")).one()
+    exchange(client, rt, f"YA {code}", sender="081311110001")  # Budi's registered phone vouches for it
     exchange(client, rt, "LAPOR LONGSOR SUKODONO 2 RUMAH", sender="081377770000")
     with rt.db.session() as session:
         landslide = session.scalars(select(Incident).where(Incident.hazard == "landslide")).one()
@@ -226,7 +232,7 @@ def test_a_registered_resident_who_reports_is_listed_as_affected(client: FlaskCl
 
 
 def test_an_officer_lists_victims_by_sms(client: FlaskClient, rt: Runtime, world: str) -> None:
-    reply = exchange(client, rt, "KORBAN 1001 3324150000000001 3324154303800004 3324158888880001",
+    reply = exchange(client, rt, "KORBAN 1001 3324150101150001 3324154303800004 3324151508190001",
                      sender="081100000001")  # fmt: skip
     assert reply == ("Laporan 1001: 1 KK dicatat sebagai korban, 2 sudah tercatat, 1 tidak ada di data registri.")
 

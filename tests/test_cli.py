@@ -39,7 +39,8 @@ def test_simulate_sends_through_the_webhook_and_prints_the_reply(env: dict[str, 
     result = run(env, "simulate", "sms", "--from", "081234567890", "LAPOR BANJIR SUKODONO 25 KK")
     assert result.exit_code == 0, result.output
     assert "webhook answered 200" in result.output
-    assert "reply to +6281234567890 [sent, 1 segment(s), GSM-7]:" in result.output
+    assert "reply to +62********890 [sent, 1 segment(s), GSM-7]:" in result.output  # phones masked, output is shared
+    assert "6281234567890" not in result.output
     assert "No. laporan: 1001." in result.output
     [line] = (tmp_path / "var" / "sent_sms.jsonl").read_text().splitlines()
     assert json.loads(line)["to"] == "+6281234567890"
@@ -168,9 +169,9 @@ def test_incidents_and_incident_show_what_happened(env: dict[str, str], tmp_path
 
 
 REGISTRY_CSV = """no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status
-3324150000000001,3324150101800001,Budi Santoso,KEPALA KELUARGA,1980-01-01,L,33.24.15.1002,Jl. Mawar 1,001,002,081311110001,HIDUP
-3324150000000002,3324150202700003,Joko Susilo,KEPALA KELUARGA,1970-02-02,L,33.24.15.1002,Jl. Melati 2,002,002,,MENINGGAL
-3324150000000005,12345,Salah NIK,KEPALA KELUARGA,1990-01-01,L,33.24.15.1002,Jl. X,001,001,,HIDUP
+3324150101150001,3324150101800001,Budi Santoso,KEPALA KELUARGA,1980-01-01,L,33.24.15.1002,Jl. Mawar 1,001,002,081311110001,HIDUP
+3324150101150002,3324150202700003,Joko Susilo,KEPALA KELUARGA,1970-02-02,L,33.24.15.1002,Jl. Melati 2,002,002,,MENINGGAL
+3324150101150005,12345,Salah NIK,KEPALA KELUARGA,1990-01-01,L,33.24.15.1002,Jl. X,001,001,,HIDUP
 """  # noqa: E501
 
 
@@ -178,7 +179,7 @@ def test_the_aid_commands_take_a_coordinator_from_registry_to_report(env: dict[s
     registry, roster, affected = tmp_path / "dtks.csv", tmp_path / "officers.csv", tmp_path / "affected.csv"
     registry.write_text(REGISTRY_CSV)
     roster.write_text(ROSTER)
-    affected.write_text("no_kk\n3324150000000001\n3324150000000002\n12345\n")
+    affected.write_text("no_kk\n3324150101150001\n3324150101150002\n12345\n")
     imported = CliRunner(env=env).invoke(cli, ["import", "households", str(registry)])
     assert imported.exit_code == 0, imported.output
     assert "line 4:" in imported.output and "read 3 rows: 2 valid, 1 invalid (left out)" in imported.output

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select, update
 
@@ -86,3 +88,12 @@ def test_with_redis_up_and_no_worker_alive_the_relay_runs_stranded_jobs_itself(r
     assert sent(rt) == [PHONE]
     with rt.db.session() as session:
         assert session.get_one(OutboxJob, job_id).status == "done"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"sms_max_per_second": 4}])
+def test_sends_keep_under_the_links_ceiling_per_second(rt: Runtime) -> None:
+    jobs = [queue(rt, f"paced:{n}") for n in range(10)]
+    Relay(rt, runs_jobs=True).run_inline(jobs)
+    with rt.db.session() as session:
+        seconds = Counter(m.sent_at.replace(microsecond=0) for m in session.scalars(select(OutboundMessage)))
+    assert sum(seconds.values()) == 10 and max(seconds.values()) <= 4

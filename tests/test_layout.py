@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = [p for p in sorted((ROOT / "gateway").rglob("*.py")) if "migrations" not in p.parts]
 MAX_LINES = 400
 PURE = ["gateway.parsers", "gateway.routing", "gateway.ussd.menus", "gateway.ussd.machine", "gateway.ussd.effects",
-        "gateway.incidents.labels", "gateway.aid.pickup_list", "gateway.aid.kk", "gateway.aid.codes"]  # fmt: skip
+        "gateway.incidents.labels", "gateway.aid.pickup_list", "gateway.aid.kk", "gateway.aid.codes",
+        "gateway.ussd.endings", "gateway.id_numbers"]  # fmt: skip
 
 
 def module_name(path: Path) -> str:

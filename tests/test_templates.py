@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 import templates_sms
+from gateway.incidents.alerts import Escalated, digest_values
 from gateway.incidents.labels import HAZARD_KEYWORDS, HAZARD_LABELS, NEED_LABELS
+from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import load_region
 from gateway.sms.templates import LANGUAGES, render, template_names
 from gateway.sms.text import count_segments, prepare, to_gsm7
@@ -18,6 +20,18 @@ LONGEST_VILLAGE = max((name for code, _ in REGION.districts() for _, name in REG
 LONGEST_HAZARD = max((label for labels in HAZARD_LABELS.values() for label in labels), key=len).upper()
 LONGEST_KEYWORD = max((word for words in HAZARD_KEYWORDS.values() for word in words), key=len)
 LONGEST_NEEDS = ", ".join(sorted((label for label, _ in NEED_LABELS.values()), key=len)[-4:]) + ", dll"
+AGENCIES = ("BAZNAS", "BPBD", "DINSOS", "PMI", "RELAWAN", "TAGANA")
+
+
+def longest_digest() -> str:
+    """The longest list an escalation digest carries: 30 reports of six agencies each at the longest desa."""
+    village = next(c for d, _ in REGION.districts() for c, name in REGION.villages(d) if name == LONGEST_VILLAGE)
+    desk = Officer(id=1, phone="+6281100000006", agency="PUSDALOPS", role="officer")
+    items = [Escalated(desk, Incident(id=n, ref=str(100000 + n), hazard="wildfire", village_code=village),
+                       Dispatch(id=10 * n + k, agency=agency), 2)
+             for n in range(30) for k, agency in enumerate(AGENCIES)]  # fmt: skip
+    return min((str(digest_values(REGION, items, language)["escalated"]) for language in LANGUAGES), key=len)
+
 
 # Alerts and escalations carry facts and a task: two segments. Everything else: one.
 BUDGET = {"alert": 2, "escalation": 2}
@@ -48,9 +62,13 @@ WORST = {
     "list": "1) " + "x" * 30 + " di " + "p" * 24 + " s.d. 31/12, kode K7PX4W3; +3 lagi",
     "added": "999",
     "agencies": "BPBD+DINSOS+PMI+TAGANA+RELAWAN",
+    "phone": "+62*********890",
+    "budget": "1000",
     "waiting": "BPBD+DINSOS+PMI+TAGANA",
     "already": "999",
     "unregistered": "999",
+    "count": "99",  # reports an escalation digest lists
+    "escalated": longest_digest(),
 }
 # Replies that show the command to send again carry the typed keyword and the typed place (cut to 24).
 AS_TYPED = {"hazard": LONGEST_KEYWORD, "place": LONGEST_VILLAGE.upper()[:24]}

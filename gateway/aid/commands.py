@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from gateway.aid.kk import mask_kk
 from gateway.aid.ledger import add_affected, redeem
-from gateway.aid.pickup_list import list_pickups
+from gateway.aid.links import link_phone
+from gateway.aid.pickup_list import HIDDEN, list_pickups
 from gateway.aid.pickups import pickups_of
 from gateway.aid.programs import Program
-from gateway.models import Household, Incident, Person
-from gateway.parsers import ParseResult, Region
-from gateway.people.contacts import contact_for
+from gateway.models import Incident
+from gateway.parsers import ParseResult
 from gateway.people.officers import officers_by_phone
+from gateway.runtime import Setup
 from gateway.sms.reply import Reply
 from gateway.sms.templates import render
 from gateway.sms.text import SINGLE
@@ -37,6 +38,8 @@ def victim_command(session: Session, phone: str, result: ParseResult) -> Reply:
         return Reply("missing_ref")
     if not result.ids:
         return Reply("missing_ids")
+    if result.invalid_ids:
+        return Reply("victims_invalid", {"ref": result.ref, "kk": mask_kk(result.invalid_ids[0])})
     incident = session.scalar(select(Incident).where(Incident.ref == result.ref))
     if incident is None:
         return Reply("unknown_ref", {"ref": result.ref})
@@ -50,30 +53,17 @@ def status_command(session: Session, phone: str, programs: dict[str, Program], l
     pickups = pickups_of(session, phone, programs, language)
     if not pickups:
         return Reply("pickups_none")
-    room = SINGLE["GSM-7"] - len(render("pickups_list", language, list="").text)
-    return Reply("pickups_list", {"list": list_pickups(pickups, language, room, separator="; ")})
+    template = "pickups_list_hidden" if any(p.code == HIDDEN for p in pickups) else "pickups_list"
+    room = SINGLE["GSM-7"] - len(render(template, language, list="").text)
+    return Reply(template, {"list": list_pickups(pickups, language, room, separator="; ")})
 
 
-def register_command(session: Session, phone: str, result: ParseResult, region: Region) -> Reply:
-    """DAFTAR <NIK>[#<KK>]: link this phone to the NIK's household when the registry knows it."""
+def register_command(session: Session, setup: Setup, phone: str, result: ParseResult) -> Reply:
+    """DAFTAR <NIK> <KK>: link this phone to the household both numbers name in the registry (see aid.links)."""
+    if result.problem is not None and result.problem.startswith(("invalid_nik_", "invalid_kk_")):
+        return Reply(f"register_{result.problem}")  # which part of the number cannot be right
     if not result.nik or not result.nik_valid or (result.problem in ("invalid_nik", "invalid_kk")):
         return Reply("register_invalid")
-    return link_phone(session, phone, result.nik, result.kk, region)
-
-
-def link_phone(session: Session, phone: str, nik: str, kk: str | None, region: Region) -> Reply:
-    """Link ``phone`` to the household of a valid ``nik`` (and ``kk``, if given) when the registry knows it."""
-    person = session.scalar(select(Person).where(Person.nik == nik))
-    household = session.get(Household, person.household_id) if person else None
-    if person is None or household is None or (kk and household.kk != kk):
-        return Reply("register_unknown")
-    contact_for(session, phone).household_id = household.id
-    if person.phone is None:
-        person.phone = phone
-    if household.phone is None:
-        household.phone = phone
-    try:
-        village = region.village_name(household.village_code or "")
-    except KeyError:
-        village = household.village_code or "-"
-    return Reply("registered", {"kk": mask_kk(household.kk), "village": village})
+    if not result.kk:
+        return Reply("register_needs_kk")
+    return link_phone(session, setup.settings, setup.region, phone, result.nik, result.kk)

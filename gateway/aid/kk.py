@@ -3,10 +3,17 @@ and the KK or NIK numbers of a list an officer hands in."""
 
 from __future__ import annotations
 
+import csv
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.aid.registry import ID_DIGITS, STATUSES, PersonRow
+from gateway.aid.registry import STATUSES, PersonRow
+from gateway.csv_file import delimiter_of
+from gateway.id_numbers import ID_DIGITS, kk_or_nik_problem
+
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 def mask_kk(kk: str) -> str:
@@ -15,21 +22,31 @@ def mask_kk(kk: str) -> str:
 
 
 def read_numbers(lines: Iterable[str]) -> tuple[list[str], list[str]]:
-    """The 16-digit KK or NIK in the first column of each line, and a problem per line that has none.
+    """The KK or NIK in the first column of each line, and a problem per line whose number cannot be either.
 
-    Blank lines and a header (a first line without digits) are skipped; problems name their line.
+    Fields may be separated by commas or semicolons (Excel); a number may be typed in groups or carry Excel's
+    apostrophe. Blank lines and a header (a first line without digits) are skipped; problems name their line.
     """
+    source = iter(lines)
+    first = next(source, None)
+    if first is None:
+        return [], []
+    reader = csv.reader(itertools.chain([first], source), delimiter=delimiter_of(first))
     numbers: list[str] = []
     problems: list[str] = []
-    for line_no, line in enumerate(lines, start=1):
-        cell = line.split(",")[0].strip().strip("'\"")
-        digits = "".join(ch for ch in cell if ch.isdigit())
-        if not cell or (line_no == 1 and not digits):
+    line_num = 0
+    for record in reader:
+        line, line_num = line_num + 1, reader.line_num
+        cell = record[0].strip().strip("'\"") if record else ""
+        digits = _NOT_DIGIT.sub("", cell)
+        if not cell or (line == 1 and not digits):
             continue
-        if len(digits) == ID_DIGITS:
+        problem = kk_or_nik_problem(digits)
+        if problem is None:
             numbers.append(digits)
         else:
-            problems.append(f"line {line_no}: {cell!r} is not a 16-digit KK or NIK")
+            shown = mask_kk(digits) if len(digits) == ID_DIGITS else repr(cell)
+            problems.append(f"line {line}: {shown} {problem}")
     return numbers, problems
 
 

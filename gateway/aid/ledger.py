@@ -22,6 +22,8 @@ from gateway.aid.pickups import OPEN, pickup_request
 from gateway.aid.programs import Program
 from gateway.config import Settings
 from gateway.db import chunks, dialect_insert, utcnow
+from gateway.incidents.audit import log_event
+from gateway.incidents.labels import region_zone
 from gateway.models import (
     AffectedHousehold,
     Allocation,
@@ -36,6 +38,10 @@ from gateway.sms.queue import queue_sms_many
 
 CODE_RETRIES = 5
 MAX_POINT = 30  # characters of pickup point that still keep the pickup notice in one GSM-7 segment
+MAX_KK_LISTED = 10  # KKs (masked) an audit event names before it says how many more
+# Where affected households come from, as the audit trail says it, and the channel each arrives through.
+SOURCES = {"sms": ("SMS KORBAN", "sms"), "csv": ("CSV (gateway aid affected)", "cli"),
+           "registration": ("a reporter registered with DAFTAR", "sms"), "ussd": ("USSD", "ussd")}  # fmt: skip
 
 
 @dataclass
@@ -46,12 +52,14 @@ class AffectedSummary:
 
 
 def add_affected(
-    session: Session, incident: Incident, ids: Iterable[str], source: str, officer_id: int | None = None
-) -> AffectedSummary:
-    """Add households to the incident by KK or by a member's NIK.
+    session: Session, incident: Incident, ids: Iterable[str], source: str, officer_id: int | None = None,
+    channel: str | None = None, phone: str | None = None,
+) -> AffectedSummary:  # fmt: skip
+    """Add households to the incident by KK or by a member's NIK, and say so in the incident's audit trail.
 
     A number the registry does not know is kept as an unregistered KK: allocation refuses it unless an officer
-    overrides, and the report lists it.
+    overrides, and the report lists it. ``channel`` defaults to the source's (``csv`` arrives by the CLI);
+    ``phone`` to the officer's.
     """
     summary = AffectedSummary()
     numbers = list(dict.fromkeys(n for n in ("".join(ch for ch in raw if ch.isdigit()) for raw in ids) if len(n) == 16))
@@ -75,6 +83,7 @@ def add_affected(
             wanted[number] = None
             summary.not_in_registry.append(number)
     known = set(session.scalars(select(AffectedHousehold.kk).where(AffectedHousehold.incident_id == incident.id)))
+    added: list[str] = []
     for kk, registered in wanted.items():
         if kk in known:
             summary.already += 1
@@ -82,7 +91,23 @@ def add_affected(
         session.add(AffectedHousehold(incident_id=incident.id, kk=kk, household_id=registered, source=source,
                                       officer_id=officer_id, created_at=utcnow()))  # fmt: skip
         summary.added += 1
+        added.append(kk)
+    if numbers and (summary.added or source != "registration"):  # a registered reporter's next reports: no news
+        label, default_channel = SOURCES.get(source, (source, "system"))
+        if phone is None and officer_id is not None:
+            officer = session.get(Officer, officer_id)
+            phone = officer.phone if officer else None
+        detail = (f"{summary.added} household(s) from {label}: {_masked(added)}; {summary.already} already listed, "
+                  f"{len(summary.not_in_registry)} not in the registry")  # fmt: skip
+        log_event(session, incident.id, "affected", channel or default_channel, detail=detail, officer_id=officer_id,
+                  phone=phone)  # fmt: skip
     return summary
+
+
+def _masked(kks: Sequence[str]) -> str:
+    """``3324********0001, 3324********0002 +3 more``: KKs as the audit trail may name them."""
+    shown = ", ".join(mask_kk(kk) for kk in kks[:MAX_KK_LISTED]) or "none"
+    return shown + (f" +{len(kks) - MAX_KK_LISTED} more" if len(kks) > MAX_KK_LISTED else "")
 
 
 # ---- allocation ----------------------------------------------------------------------------------------
@@ -105,12 +130,13 @@ def allocate(
     pickup_point: str,
     window_start: datetime,
     override_reason: str | None = None,
+    channel: str = "cli",
 ) -> AllocationResult:
     """Allocate ``program`` to every eligible affected household of ``incident`` and queue the pickup SMS.
 
     Refused, with the reason recorded: a household already given this category for this incident by any agency
     (the one-door rule), a household with no living eligible member, and a household not in the registry unless
-    ``override_reason`` is given.
+    ``override_reason`` is given. The incident's audit trail gets one line: how many allocated, refused and why.
     """
     if not pickup_point.strip() or len(pickup_point) > MAX_POINT:
         raise ValueError(f"the pickup point must be 1 to {MAX_POINT} characters")
@@ -146,6 +172,13 @@ def allocate(
     for allocation, _phone in reachable:
         allocation.status, allocation.notified_at = "notified", now
     result.notified = len(reachable)
+    zone = region_zone(settings.gateway_region)
+    refused = ", ".join(f"{n} {reason}" for reason, n in sorted(result.refused.items())) or "none"
+    detail = (f"{program.code} ({program.agency}, {program.category}) at {pickup_point} from "
+              f"{zone.show(window_start)} for {program.pickup_days} days: {result.allocated} allocated, "
+              f"{result.notified} notified, {result.without_phone} without a phone; refused: {refused}"
+              + (f"; override: {override_reason}" if override_reason else ""))  # fmt: skip
+    log_event(session, incident.id, "allocated", channel, detail=detail)
     return result
 
 
@@ -226,27 +259,47 @@ class Redemption:
     values: dict[str, object]
 
 
-def redeem(session: Session, officer: Officer, code_text: str | None, programs: dict[str, Program]) -> Redemption:
-    """Record a pickup once: check the code, the agency and the window, then mark it collected atomically."""
+def redeem(
+    session: Session, officer: Officer, code_text: str | None, programs: dict[str, Program], channel: str = "sms"
+) -> Redemption:
+    """Record a pickup once: check the code, the agency and the window, then mark it collected atomically.
+
+    A pickup, and a refused attempt at a known code, goes into the incident's audit trail with the officer.
+    """
+    outcome, allocation = _redeem(session, officer, code_text, programs)
+    if allocation is not None:
+        household = session.get_one(Household, allocation.household_id)
+        what = f"{allocation.program} ({allocation.agency}) for KK {mask_kk(household.kk)}"
+        collected = outcome.template == "redeem_ok"
+        log_event(session, allocation.incident_id, "redeemed" if collected else "redeem_refused", channel,
+                  detail=what if collected else f"{what}: {outcome.template.removeprefix('redeem_')}",
+                  officer_id=officer.id, phone=officer.phone)  # fmt: skip
+    return outcome
+
+
+def _redeem(
+    session: Session, officer: Officer, code_text: str | None, programs: dict[str, Program]
+) -> tuple[Redemption, Allocation | None]:
+    """The outcome of a pickup attempt, and the allocation its code names (None when it names none)."""
     if not code_text:
-        return Redemption("redeem_missing_code", {})
+        return Redemption("redeem_missing_code", {}), None
     checked = check_code(code_text)
     shown = format_code(checked.code) if checked.valid else checked.code
     if not checked.valid:
-        return Redemption("redeem_typo", {"code": checked.code})
+        return Redemption("redeem_typo", {"code": checked.code}), None
     allocation = session.scalar(select(Allocation).where(Allocation.code == checked.code))
     if allocation is None:
-        return Redemption("redeem_unknown", {"code": shown})
+        return Redemption("redeem_unknown", {"code": shown}), None
     if allocation.agency != officer.agency:
         return Redemption("redeem_wrong_agency", {"code": shown, "agency": allocation.agency,
-                                                  "officer_agency": officer.agency})  # fmt: skip
+                                                  "officer_agency": officer.agency}), allocation  # fmt: skip
     if allocation.status == "collected" and allocation.collected_at is not None:
-        return Redemption("redeem_twice", {"code": shown, "time": local_time(allocation.collected_at)})
+        return Redemption("redeem_twice", {"code": shown, "time": local_time(allocation.collected_at)}), allocation
     now = utcnow()
     if allocation.status == "expired" or allocation.window_end <= now:
-        return Redemption("redeem_expired", {"code": shown, "time": local_time(allocation.window_end)})
+        return Redemption("redeem_expired", {"code": shown, "time": local_time(allocation.window_end)}), allocation
     if allocation.window_start > now:
-        return Redemption("redeem_early", {"code": shown, "time": local_time(allocation.window_start)})
+        return Redemption("redeem_early", {"code": shown, "time": local_time(allocation.window_start)}), allocation
     collected = session.execute(
         update(Allocation)
         .where(Allocation.id == allocation.id, Allocation.status.in_(OPEN))
@@ -254,9 +307,9 @@ def redeem(session: Session, officer: Officer, code_text: str | None, programs: 
         .execution_options(synchronize_session=False)
     )
     if collected.rowcount != 1:  # type: ignore[attr-defined]  # another officer, the same instant
-        return Redemption("redeem_twice", {"code": shown, "time": local_time(now)})
+        return Redemption("redeem_twice", {"code": shown, "time": local_time(now)}), allocation
     program = programs.get(allocation.program)
     household = session.get_one(Household, allocation.household_id)
     return Redemption("redeem_ok", {"code": shown, "amount": allocation.quantity,
                                     "item": program.item_id if program else allocation.program,
-                                    "kk": mask_kk(household.kk)})  # fmt: skip
+                                    "kk": mask_kk(household.kk)}), allocation  # fmt: skip

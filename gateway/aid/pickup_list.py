@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point read on their phones
 MAX_PLACE = 24  # characters of the pickup point in a list line
+HIDDEN = "***"  # a pickup code shown to a phone nobody vouched for yet (see gateway.aid.links)
 
 Text = tuple[str, str]  # (Bahasa Indonesia, English)
 LINE: Text = ("{n}) {item} di {place} s.d. {day}, kode {code}", "{n}) {item} at {place} by {day}, code {code}")

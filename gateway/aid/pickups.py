@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.aid.codes import format_code
-from gateway.aid.pickup_list import Pickup, local_day
+from gateway.aid.pickup_list import HIDDEN, Pickup, local_day
 from gateway.aid.programs import Program
 from gateway.config import Settings
 from gateway.db import utcnow
@@ -20,18 +21,18 @@ OPEN = ("allocated", "notified")
 REMIND_BEFORE = timedelta(hours=24)
 
 
-def households_of_phone(session: Session, phone: str) -> list[int]:
-    """Households this phone receives notices for, or registered to with DAFTAR."""
-    ids = set(session.scalars(select(Household.id).where(Household.phone == phone)))
-    linked = session.scalar(select(Contact.household_id).where(Contact.phone == phone))
-    if linked is not None:
-        ids.add(linked)
-    return sorted(ids)
+def households_of_phone(session: Session, phone: str) -> dict[int, bool]:
+    """Households this phone hears about, each with whether it may see their pickup codes: the registry's phone
+    may, and a phone linked with DAFTAR once the household's phone (or an officer) vouched for it."""
+    found = dict.fromkeys(session.scalars(select(Household.id).where(Household.phone == phone)), True)
+    link = session.execute(select(Contact.household_id, Contact.link_vouched).where(Contact.phone == phone)).first()
+    if link is not None and link.household_id is not None:
+        found[link.household_id] = found.get(link.household_id, False) or bool(link.link_vouched)
+    return found
 
 
-def pending_pickups(session: Session, phone: str) -> list[Allocation]:
-    """Open allocations of the phone's households, soonest deadline first."""
-    households = households_of_phone(session, phone)
+def pending_pickups(session: Session, households: Sequence[int]) -> list[Allocation]:
+    """Open allocations of these households, soonest deadline first."""
     if not households:
         return []
     return list(
@@ -45,13 +46,15 @@ def pending_pickups(session: Session, phone: str) -> list[Allocation]:
 
 
 def pickups_of(session: Session, phone: str, programs: dict[str, Program], language: str) -> list[Pickup]:
-    """The phone's pending pickups as the resident reads them, soonest deadline first."""
+    """The phone's pending pickups as the resident reads them, soonest deadline first; a code the phone may not
+    see (a link nobody vouched for yet) is HIDDEN."""
+    households = households_of_phone(session, phone)
     pickups = []
-    for allocation in pending_pickups(session, phone):
+    for allocation in pending_pickups(session, list(households)):
         program = programs.get(allocation.program)
         item = program.item(language) if program else allocation.program
-        pickups.append(Pickup(item, allocation.pickup_point, local_day(allocation.window_end),
-                              format_code(allocation.code)))  # fmt: skip
+        code = format_code(allocation.code) if households[allocation.household_id] else HIDDEN
+        pickups.append(Pickup(item, allocation.pickup_point, local_day(allocation.window_end), code))
     return pickups
 
 

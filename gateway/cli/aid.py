@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.common import incident_or_fail, runtime
+from gateway.cli.common import csv_input, incident_or_fail, runtime
 
 MAX_LISTED_ERRORS = 200
 MAX_LISTED_WARNINGS = 50
@@ -20,8 +20,10 @@ def import_households(csv_file: Path) -> None:
     """Import a welfare-registry extract (DTKS/DTSEN style), one row per person.
 
     Columns: no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status
-    (status HIDUP, MENINGGAL, PINDAH or TIDAK LAYAK). Valid rows are imported, invalid ones listed by line and
-    left out. Importing a newer extract updates people and households and reports what changed.
+    (status HIDUP, MENINGGAL, PINDAH or TIDAK LAYAK), separated by commas or semicolons, in UTF-8 or Windows-1252
+    (as Excel saves it). Valid rows are imported, invalid ones listed by line and left out; a file without one
+    valid row imports nothing and fails. Importing a newer extract updates people and households and reports what
+    changed.
     """
     from gateway.aid.households import store_registry
     from gateway.aid.registry import read_registry
@@ -30,7 +32,7 @@ def import_households(csv_file: Path) -> None:
     with runtime() as rt:
         size = csv_file.stat().st_size
         with (
-            csv_file.open(encoding="utf-8-sig", newline="") as handle,
+            csv_input(csv_file) as handle,
             click.progressbar(length=size, label="reading", file=sys.stderr, show_eta=True) as bar,
         ):
 
@@ -47,6 +49,11 @@ def import_households(csv_file: Path) -> None:
         for warning in read.warnings[:MAX_LISTED_WARNINGS]:
             click.echo(f"{csv_file}: line {warning.line}: warning: {warning.message}", err=True)
         click.echo(f"read {read.rows} rows: {len(read.people)} valid, {len(read.errors)} invalid (left out)", err=True)
+        if not read.people:
+            why = f"none of its {read.rows} rows is valid (see above)"
+            if not read.rows:
+                why = "its first line does not name the columns (see above)" if read.errors else "it has no data rows"
+            raise click.ClickException(f"{csv_file}: nothing imported: {why}")
         with rt.db.session() as session:
             summary = store_registry(session, read.people)
             lines_out = summary.lines()
@@ -75,13 +82,21 @@ def aid_programs() -> None:
 @click.argument("ref")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def aid_affected(ref: str, csv_file: Path) -> None:
-    """Add the households in CSV_FILE (one KK or NIK per line, first column) to incident REF."""
+    """Add the households in CSV_FILE (one KK or NIK per line, first column) to incident REF.
+
+    Numbers that can be neither a KK nor a NIK are listed by line and left out; a file without one usable number
+    adds nothing and fails.
+    """
     from gateway.aid.kk import read_numbers
     from gateway.aid.ledger import add_affected
 
-    numbers, problems = read_numbers(csv_file.read_text(encoding="utf-8-sig").splitlines())
+    with csv_input(csv_file) as handle:
+        numbers, problems = read_numbers(handle)
     for problem in problems:
         click.echo(f"{csv_file}: {problem}; left out", err=True)
+    if not numbers:
+        why = "no line holds a usable KK or NIK (see above)" if problems else "it lists no KK or NIK"
+        raise click.ClickException(f"{csv_file}: nothing added: {why}")
     with runtime() as rt, rt.db.session() as session:
         summary = add_affected(session, incident_or_fail(session, ref), numbers, source="csv")
     click.echo(f"incident {ref}: {summary.added} households added, {summary.already} already listed, "
@@ -134,18 +149,44 @@ def aid_redeem(code: str, officer_phone: str) -> None:
     """Record the pickup of CODE by the officer's agency, once (the same as the officer texting AMBIL CODE)."""
     from gateway.aid.ledger import redeem
     from gateway.people.officers import officers_by_phone
-    from gateway.phones import normalize_phone
+    from gateway.phones import mask_phone, normalize_phone
     from gateway.sms.templates import render
 
     phone = normalize_phone(officer_phone)
+    if phone is None:
+        raise click.BadParameter("is not a phone number", param_hint="'--officer'")
     with runtime() as rt, rt.db.session() as session:
-        officers = officers_by_phone(session, phone) if phone else []
+        officers = officers_by_phone(session, phone)
         if not officers:
-            raise click.ClickException(f"{officer_phone} is not a registered officer")
-        outcome = redeem(session, officers[0], code, rt.programs)
+            raise click.ClickException(f"{mask_phone(phone)} is not a registered officer")
+        outcome = redeem(session, officers[0], code, rt.programs, channel="cli")
     click.echo(render(outcome.template, "en", **outcome.values).text)
     if outcome.template != "redeem_ok":
         sys.exit(1)
+
+
+@aid.command("vouch")
+@click.argument("phone")
+def aid_vouch(phone: str) -> None:
+    """Vouch for PHONE, linked to a household with DAFTAR, after seeing the family's KK in person.
+
+    Until a household's registered phone answers YA, or an officer vouches here, a phone linked with DAFTAR
+    hears which aid waits but not the pickup codes. A household with no phone in the registry gets PHONE as
+    the number its pickup notices go to.
+    """
+    from gateway.aid.kk import mask_kk
+    from gateway.aid.links import vouch_for
+    from gateway.phones import mask_phone, normalize_phone
+
+    number = normalize_phone(phone)
+    if number is None:
+        raise click.ClickException(f"{phone!r} is not a phone number")
+    with runtime() as rt, rt.db.session() as session:
+        household = vouch_for(session, number)
+        if household is None:
+            raise click.ClickException(f"{mask_phone(number)} is linked to no household: it must send DAFTAR first")
+        kk = household.kk
+    click.echo(f"{mask_phone(number)} may now see the pickup codes of KK {mask_kk(kk)}")
 
 
 @aid.command("report")

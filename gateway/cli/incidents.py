@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.common import check_rules, incident_or_fail, runtime
+from gateway.cli.common import check_rules, csv_input, incident_or_fail, runtime
 
 
 @click.command("officers")
@@ -17,23 +17,34 @@ def import_officers(csv_file: Path) -> None:
     role is officer or supervisor; districts lists kecamatan codes separated by spaces (empty: the whole
     kabupaten); agency is one of the routing file's agency codes, or the coordinator desk's code. Officers are
     matched by phone and agency: new ones are added, known ones updated. If any row is bad, nothing is imported
-    and every bad row is listed by its line number.
+    and every bad row is listed by its line number; a file that lists no officer fails too. Fields may be
+    separated by commas or semicolons, in UTF-8 or Windows-1252 (as Excel saves it). Officers new to an area
+    are then alerted about its open, unanswered incidents that the rules send their agency.
     """
+    from gateway.incidents.alerts import alert_late_officers
+    from gateway.jobs.relay import Relay
     from gateway.people.officers import apply_roster, read_roster
 
     with runtime() as rt:
         check_rules(rt)
         agencies = [*rt.rules.agencies, rt.rules.coordinator.code]
-        text = csv_file.read_text(encoding="utf-8-sig")
+        with csv_input(csv_file) as handle:
+            text = handle.read()
         districts = {code for code, _ in rt.region.districts()}
         rows, errors = read_roster(text, agencies, districts.__contains__)
         if errors:
             for error in errors:
                 click.echo(f"{csv_file}: {error}", err=True)
             raise click.ClickException(f"{len(errors)} bad row(s); nothing was imported")
+        if not rows:
+            raise click.ClickException(f"{csv_file}: nothing imported: it lists no officers")
         with rt.db.session() as session:
             summary = apply_roster(session, rows)
+            jobs = alert_late_officers(session, rt.settings, rt.region)
+        Relay(rt, runs_jobs=True).hand_off(jobs)
         click.echo(f"officers: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged")
+        if jobs:
+            click.echo(f"alerts about open incidents sent to officers new to them: {len(jobs)}")
 
 
 @click.command()
@@ -59,21 +70,18 @@ def incidents(show_all: bool, limit: int) -> None:
 
 @click.command()
 @click.argument("ref")
-def incident(ref: str) -> None:
-    """Show incident REF: its facts, dispatches and the whole audit trail."""
-    from gateway.incidents.audit import trail
-    from gateway.incidents.labels import facts_summary, place_name
-    from gateway.incidents.store import dispatches_of
-    from gateway.phones import mask_phone
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: facts, dispatches, trail (ISO times, zone).")
+def incident(ref: str, as_json: bool) -> None:
+    """Show incident REF: its facts, dispatches and the whole audit trail, in the region's local time (WIB, WITA
+    or WIT): reports, dispatches and alerts, acknowledgements, escalations, affected households, allocations and
+    pickups, with who did each, when and through which channel (phones and KKs masked)."""
+    import json
+
+    from gateway.incidents.labels import region_zone
+    from gateway.incidents.record import incident_record, record_json, record_lines
 
     with runtime() as rt, rt.db.session() as session:
         found = incident_or_fail(session, ref)
-        click.echo(f"incident {found.ref}: {found.hazard} at {place_name(rt.region, found.village_code)}, "
-                   f"{found.status}; {facts_summary(found, 'en') or 'no counts'}")  # fmt: skip
-        for d in dispatches_of(session, [found.id])[found.id]:
-            state = f"acknowledged {d.acknowledged_at:%Y-%m-%d %H:%M}" if d.acknowledged_at else "not acknowledged"
-            click.echo(f"  {d.agency:<8} {d.task_en or d.task} ({state}, escalation level {d.escalation_level})")
-        click.echo("audit trail (UTC):")
-        for e in trail(session, found.id):
-            who = f" by {mask_phone(e.phone)}" if e.phone else ""
-            click.echo(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.action:<14} via {e.channel}{who} {e.detail}".rstrip())
+        record = incident_record(session, found, rt.region, region_zone(rt.settings.gateway_region))
+        out = json.dumps(record_json(record), ensure_ascii=False) if as_json else "\n".join(record_lines(record))
+    click.echo(out)

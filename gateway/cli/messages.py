@@ -9,7 +9,7 @@ import uuid
 
 import click
 
-from gateway.cli.common import local_app, replies_to, settings
+from gateway.cli.common import check_url, local_app, post_webhook, replies_to, settings
 
 
 @click.group()
@@ -24,19 +24,17 @@ def simulate() -> None:
 @click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for the replies.")
 @click.argument("text")
 def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, text: str) -> None:
-    """Post TEXT from --from to /webhooks/sms and print each reply SMS."""
+    """Post TEXT from --from to /webhooks/sms and print each reply SMS (phones masked, as in any output to share)."""
+    from gateway.phones import mask_phone
+
+    check_url(url)
     config = settings()
     provider_id = f"sim-{uuid.uuid4().hex[:16]}"
     form = {"from": sender, "to": shortcode, "text": text, "id": provider_id,
             "date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}  # fmt: skip
-    app, rt, relay = local_app(config)
-    try:
+    with local_app(config) as (app, rt, relay):
         if url:
-            import requests
-
-            response = requests.post(f"{url.rstrip('/')}/webhooks/sms", params={"secret": config.webhook_secret},
-                                     data=form, timeout=10)  # fmt: skip
-            status, body = response.status_code, response.text
+            status, body = post_webhook(url, "sms", config.webhook_secret, form)
         else:
             result = app.test_client().post("/webhooks/sms", query_string={"secret": config.webhook_secret}, data=form)
             status, body = result.status_code, result.get_data(as_text=True)
@@ -44,10 +42,9 @@ def simulate_sms(sender: str, shortcode: str, url: str | None, timeout: float, t
         if status != 200:
             sys.exit(1)
         for reply in replies_to(rt, relay, provider_id, timeout, "reply"):
-            click.echo(f"reply to {reply.phone} [{reply.status}, {reply.segments} segment(s), {reply.encoding}]:")
+            click.echo(f"reply to {mask_phone(reply.phone)} [{reply.status}, {reply.segments} segment(s), "
+                       f"{reply.encoding}]:")  # fmt: skip
             click.echo(f"  {reply.text}")
-    finally:
-        rt.close()
 
 
 @click.command()

@@ -46,26 +46,30 @@ def serve(host: str, port: int) -> None:
     from gateway.jobs.clock import clock
 
     config = settings()
-    app, rt, relay = local_app(config)
-    check_rules(rt)
-    stop = threading.Event()
-    threading.Thread(target=relay.run_forever, args=(stop, clock(relay)), name="relay", daemon=True).start()
+    with local_app(config) as (app, rt, relay):
+        check_rules(rt)
+        stop = threading.Event()
+        threading.Thread(target=relay.run_forever, args=(stop, clock(relay)), name="relay", daemon=True).start()
 
-    base = f"http://{host}:{port}"
-    secret = config.webhook_secret
-    click.echo(f"gateway on {base}  database: {safe_url(config.database_url)}  SMS backend: {config.sms_backend}")
-    if config.sms_backend == "file":
-        click.echo(f"sent SMS are written to {config.sms_file_path}")
-    click.echo("jobs: " + ("handed to Redis; run `gateway worker` beside this" if rt.queue else "run in this process"))
-    click.echo("callback URLs for Africa's Talking (keep the secret private):")
-    for name in ("sms", "delivery", "ussd"):
-        click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
-    click.echo(f"  health    {base}/healthz")
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    finally:
-        stop.set()
-        relay.wake.set()
+        base = f"http://{host}:{port}"
+        secret = config.webhook_secret
+        click.echo(f"gateway on {base}  database: {safe_url(config.database_url)}  SMS backend: {config.sms_backend}")
+        if config.sms_backend == "file":
+            click.echo(f"sent SMS are written to {config.sms_file_path}")
+        click.echo(
+            "jobs: " + ("handed to Redis; run `gateway worker` beside this" if rt.queue else "run in this process")
+        )
+        click.echo("callback URLs for Africa's Talking (keep the secret private):")
+        for name in ("sms", "delivery", "ussd"):
+            click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
+        click.echo(f"  health    {base}/healthz")
+        try:
+            run_simple(host, port, app, threaded=True, use_reloader=False)
+        except OSError as error:  # the port is taken, or the address is not this machine's
+            raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        finally:
+            stop.set()
+            relay.wake.set()
 
 
 @click.command()

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import click
 from flask import Flask
 
-from gateway.cli.common import local_app, replies_to, settings
+from gateway.cli.common import check_url, local_app, post_webhook, replies_to, settings
 from gateway.jobs.relay import Relay
+from gateway.phones import mask_phone, normalize_phone
 from gateway.runtime import Runtime
 
 Post = Callable[[dict[str, str]], tuple[int, str]]
@@ -23,13 +24,14 @@ Post = Callable[[dict[str, str]], tuple[int, str]]
 @click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for a report's confirmation SMS.")
 def ussd_command(phone: str, service_code: str, url: str | None, timeout: float) -> None:
     """Show each USSD screen and read a key press per line from standard input, until END or end of input."""
+    check_url(url)
     config = settings()
-    app, rt, relay = local_app(config)
-    session_id = f"sim-{uuid.uuid4().hex[:16]}"
-    post = _http_post(url, config.webhook_secret) if url else _app_post(app, config.webhook_secret)
-    click.echo(f"dialling {service_code} as {phone} (session {session_id}); type a key and Enter, Ctrl-D hangs up")
-    keys: list[str] = []
-    try:
+    with local_app(config) as (app, rt, relay):
+        session_id = f"sim-{uuid.uuid4().hex[:16]}"
+        post = _http_post(url, config.webhook_secret) if url else _app_post(app, config.webhook_secret)
+        click.echo(f"dialling {service_code} as {mask_phone(normalize_phone(phone) or phone)} (session {session_id}); "
+                   "type a key and Enter, Ctrl-D hangs up")  # fmt: skip
+        keys: list[str] = []
         while True:
             form = {"sessionId": session_id, "serviceCode": service_code, "phoneNumber": phone,
                     "networkCode": "51010", "text": "*".join(keys)}  # fmt: skip
@@ -48,9 +50,6 @@ def ussd_command(phone: str, service_code: str, url: str | None, timeout: float)
             keys.append(line.strip())
             click.echo(f"> {keys[-1]}")
         _show_confirmation(rt, relay, session_id, timeout)
-    finally:
-        app.extensions["gateway_batcher"].wait_idle()
-        rt.close()
 
 
 def _app_post(app: Flask, secret: str) -> Post:
@@ -64,13 +63,8 @@ def _app_post(app: Flask, secret: str) -> Post:
 
 
 def _http_post(url: str, secret: str) -> Post:
-    import requests
-
-    endpoint = f"{url.rstrip('/')}/webhooks/ussd"
-
     def post(form: dict[str, str]) -> tuple[int, str]:
-        response = requests.post(endpoint, params={"secret": secret}, data=form, timeout=10)
-        return response.status_code, response.text
+        return post_webhook(url, "ussd", secret, form)
 
     return post
 
@@ -87,4 +81,4 @@ def _framed(text: str, kind: str) -> str:
 def _show_confirmation(rt: Runtime, relay: Relay, session_id: str, timeout: float) -> None:
     """After a report, wait for its confirmation SMS (and say where it went), as ``simulate sms`` does."""
     for reply in replies_to(rt, relay, f"ussd:{session_id}", timeout, "confirmation SMS"):
-        click.echo(f"SMS to {reply.phone} [{reply.status}]: {reply.text}")
+        click.echo(f"SMS to {mask_phone(reply.phone)} [{reply.status}]: {reply.text}")

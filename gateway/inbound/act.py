@@ -9,16 +9,20 @@ from sqlalchemy.orm import Session
 
 from gateway.aid.commands import redeem_command, register_command, status_command, victim_command
 from gateway.aid.ledger import add_affected
+from gateway.aid.links import answer_link
 from gateway.db import utcnow
 from gateway.incidents.alerts import dispatch_incident
 from gateway.incidents.commands import OFFICER_INTENTS, officer_command
 from gateway.incidents.labels import hazard_keyword, hazard_label, place_name
 from gateway.incidents.store import OpenIncidents, record_report, report_facts
-from gateway.models import Contact, Household, InboundMessage
+from gateway.models import Contact, Household, InboundMessage, Officer
 from gateway.parsers import ParseResult
 from gateway.people.contacts import contact_for
+from gateway.phones import mask_phone
 from gateway.routing import Rules
 from gateway.runtime import Setup
+from gateway.sms.budget import window_key
+from gateway.sms.queue import SmsRequest, queue_sms_many
 from gateway.sms.reply import Reply
 
 MAX_LISTED = 3  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
@@ -34,7 +38,7 @@ class Batch:
         reports = [result for _, result in parsed if _complete(result)]
         self.incidents = OpenIncidents(session, rules, [report_facts(r) for r in reports])
         self.contacts: dict[str, Contact] = {}
-        self.households: dict[str, str] = {}  # phone -> KK of the household it registered with (DAFTAR)
+        self.households: dict[str, str] = {}  # phone -> KK of the household it is vouched for (DAFTAR, YA)
         self._read(sorted({inbound.phone for inbound, _ in parsed}))
 
     def reread(self, phone: str) -> None:
@@ -44,8 +48,9 @@ class Batch:
         self._read([phone])
 
     def _read(self, phones: Sequence[str]) -> None:
+        vouched = Contact.link_vouched.is_(True) | (Household.phone == Contact.phone)  # see gateway.aid.links
         rows = self.session.execute(
-            select(Contact, Household.kk).outerjoin(Household, Household.id == Contact.household_id)
+            select(Contact, Household.kk).outerjoin(Household, (Household.id == Contact.household_id) & vouched)
             .where(Contact.phone.in_(phones))
         )  # fmt: skip
         for contact, kk in rows:
@@ -79,7 +84,9 @@ def act(
     if result.intent == "status":
         return status_command(session, inbound.phone, setup.programs, language)
     if result.intent == "register":
-        return register_command(session, inbound.phone, result, setup.region)
+        return register_command(session, setup, inbound.phone, result)
+    if result.intent in ("confirm_link", "cancel_link"):
+        return answer_link(session, setup.settings, inbound.phone, result.code, result.intent == "confirm_link")
     return Reply("format_help")
 
 
@@ -129,7 +136,7 @@ def accept_report(
     incident = recorded.incident
     linked = batch.households.get(inbound.phone)
     if linked is not None:  # a resident who registered with DAFTAR reports: their household is affected
-        add_affected(session, incident, [linked], source="registration")
+        add_affected(session, incident, [linked], source="registration", channel=inbound.channel, phone=inbound.phone)
     alerts = dispatch_incident(session, setup.settings, setup.rules, setup.region, incident,
                                cause=inbound.id, before=recorded.before)  # fmt: skip
     return Reply("report_received", {"hazard": hazard_label(result.hazard, language),
@@ -150,3 +157,16 @@ def _contact_command(session: Session, phone: str, result: ParseResult) -> Reply
         return Reply("language_help")
     contact.language = result.language
     return Reply("language_set")
+
+
+def tell_the_desk(session: Session, setup: Setup, phones: Sequence[str]) -> list[int]:
+    """Tell the coordinator desk, once an hour per phone, that a phone went over its reply budget."""
+    if not phones:
+        return []
+    desk = session.scalars(
+        select(Officer.phone).where(Officer.agency == setup.rules.coordinator.code, Officer.on_duty.is_(True))
+    ).all()
+    requests = [SmsRequest(officer, "over_budget", setup.settings.default_language, f"{window_key(phone)}:{officer}",
+                           {"phone": mask_phone(phone), "budget": setup.settings.reply_budget_per_hour})
+                for phone in phones for officer in dict.fromkeys(desk)]  # fmt: skip
+    return queue_sms_many(session, setup.settings, requests)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import cast
 
 from sqlalchemy import Table, bindparam, update
@@ -11,11 +12,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway import parsers
 from gateway.db import utcnow
-from gateway.inbound.act import Batch, act
+from gateway.inbound.act import Batch, act, tell_the_desk
 from gateway.jobs.kinds import Outcome
 from gateway.models import InboundMessage
 from gateway.parsers import ParseResult
 from gateway.runtime import Runtime
+from gateway.sms.budget import ReplyBudget
 from gateway.sms.queue import SmsRequest, queue_sms_keyed
 
 
@@ -54,7 +56,12 @@ def process_inbound(rt: Runtime, inbound_ids: Sequence[int]) -> list[Outcome]:
             replies.append(SmsRequest(inbound.phone, reply.template, language, f"reply:{inbound.id}", reply.values,
                                       inbound.id))  # fmt: skip
             follow_up[inbound.id] = reply.follow_up
+        budget = ReplyBudget(session, rt.settings, (r.phone for r in replies))
+        replies = [r if budget.take(r.phone) else replace(r, withheld="budget") for r in replies]
         jobs = queue_sms_keyed(session, rt.settings, replies)
+        desk_jobs = tell_the_desk(session, setup, budget.exceeded)
+        if desk_jobs and messages:
+            follow_up.setdefault(messages[0].id, []).extend(desk_jobs)
     outcomes = []
     for inbound_id in inbound_ids:
         reply_job = jobs.get(f"reply:{inbound_id}")

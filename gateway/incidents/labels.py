@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from gateway.models import Incident
     from gateway.parsers import Region
 
 CLOSED = ("resolved", "rejected")
@@ -71,7 +74,20 @@ def hazard_keyword(hazard: str | None, language: str) -> str:
     return keywords[1] if language == "en" else keywords[0]
 
 
-def facts_summary(incident: Incident, language: str) -> str:
+class Counts(Protocol):
+    """What an incident, or one report of it, says: counts and space-separated needs."""
+
+    @property
+    def households(self) -> int | None: ...
+    @property
+    def people(self) -> int | None: ...
+    @property
+    def houses(self) -> int | None: ...
+    @property
+    def needs(self) -> str: ...
+
+
+def facts_summary(incident: Counts, language: str) -> str:
     """``25 KK, 80 jiwa, 10 rumah. Butuh: makanan, selimut.`` — only what is known."""
     en = language == "en"
     counts = [
@@ -100,3 +116,72 @@ def place_name(region: Region, village_code: str | None) -> str:
         return f"{region.village_name(village_code)}, Kec. {region.district_name(region.district_of(village_code))}"
     except KeyError:  # an incident recorded under another GATEWAY_REGION
         return village_code
+
+
+def village_label(region: Region, village_code: str | None) -> str:
+    """``Sukodono``: the desa alone, for lists that must stay short; the bare code when the region does not know it."""
+    if not village_code:
+        return "-"
+    try:
+        return region.village_name(village_code)
+    except KeyError:
+        return village_code
+
+
+def fit_list(lines: Sequence[str], room: int, separator: str, more: Callable[[int], str]) -> str:
+    """As many ``lines`` as fit ``room`` characters, in order (the first always), then ``more(how many are left)``."""
+    shown: list[str] = []
+    for n, line in enumerate(lines):
+        left = len(lines) - n - 1
+        reserve = len(separator) + len(more(left)) if left else 0
+        if shown and len(separator.join([*shown, line])) + reserve > room:
+            shown.append(more(len(lines) - n))
+            break
+        shown.append(line)
+    return separator.join(shown)
+
+
+# ---- local time ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalZone:
+    """Indonesian local time as people say it (``WIB``) and the zone that computes it."""
+
+    name: str
+    tz: ZoneInfo
+
+    def at(self, moment: datetime) -> datetime:
+        """``moment`` on this zone's clock."""
+        return moment.astimezone(self.tz)
+
+    def show(self, moment: datetime, seconds: bool = False) -> str:
+        """``2026-11-23 17:21 WIB`` (with seconds if asked)."""
+        return self.at(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {self.name}"
+
+    @property
+    def offset(self) -> str:
+        """``+07:00``: the zone's offset from UTC (Indonesia keeps no summer time)."""
+        return datetime(2026, 1, 1, tzinfo=self.tz).isoformat()[-6:]
+
+
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+# Province (the first two digits of a Kemendagri code) to its time zone.
+PROVINCE_ZONES = {
+    # WIB: Sumatra and its islands, Java, West and Central Kalimantan
+    **dict.fromkeys(("11", "12", "13", "14", "15", "16", "17", "18", "19", "21"), "WIB"),
+    **dict.fromkeys(("31", "32", "33", "34", "35", "36", "61", "62"), "WIB"),
+    # WITA: Bali, West and East Nusa Tenggara, South, East and North Kalimantan, Sulawesi
+    **dict.fromkeys(("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"), "WITA"),
+    # WIT: Maluku, North Maluku and the Papua provinces
+    **dict.fromkeys(("81", "82", "91", "92", "93", "94", "95", "96"), "WIT"),
+}
+
+
+def region_zone(region_code: str) -> LocalZone:
+    """The local time of a kabupaten/kota from its province code: ``33.24`` (Kendal) is WIB, ``51.71`` WITA."""
+    province = region_code.strip()[:2]
+    name = PROVINCE_ZONES.get(province)
+    if name is None:
+        raise ValueError(f"no Indonesian province has the code {province!r} (from region {region_code!r})")
+    return LocalZone(name, ZoneInfo(ZONES[name]))

@@ -171,3 +171,8 @@ def recent_incidents(session: Session, include_closed: bool, limit: int) -> list
     if not include_closed:
         query = query.where(Incident.status.not_in(CLOSED))
     return list(session.scalars(query))
+
+
+def reports_of(session: Session, incident_id: int) -> list[Report]:
+    """The incident's reports, oldest first."""
+    return list(session.scalars(select(Report).where(Report.incident_id == incident_id).order_by(Report.id)))

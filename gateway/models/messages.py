@@ -34,6 +34,7 @@ class OutboundStatus(StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
     IN_DOUBT = "in_doubt"
+    WITHHELD = "withheld"  # never sent: over the phone's reply budget, or to a country we do not send to
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"
@@ -52,6 +53,7 @@ class OutboundMessage(Base):
                                                           └──no answer recorded (timeout, worker gone)──▶ in_doubt
         in_doubt ──an alert, once, after the delivery-report window──▶ queued
         queued past expires_at ──▶ expired
+        withheld: stored and counted, never sent (a reply over the phone's budget, a number abroad)
 
     ``idempotency_key`` is unique: whatever asks for the same message twice gets the first row back. A worker
     marks one message ``sending`` at a time, with ``lease_until``: if it dies, at most that one is in doubt.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from lokal import is_valid_nik
-
+from gateway.id_numbers import Part, check_nik, kk_faults, kk_or_nik_problem
 from gateway.parsers.result import Intent, Language, ParseResult, Problem
 from gateway.parsers.tokens import Tokens
 
@@ -47,6 +46,10 @@ KEYWORDS: dict[str, tuple[Intent, Language | None]] = {
     "help": ("help", "en"),
     "bantuan": ("help", "id"),
     "menu": ("help", None),
+    "ya": ("confirm_link", "id"),
+    "yes": ("confirm_link", "en"),
+    "batal": ("cancel_link", "id"),
+    "cancel": ("cancel_link", "en"),
     "bahasa": ("language", "id"),
     "language": ("language", "en"),
     "lang": ("language", "en"),
@@ -82,6 +85,13 @@ _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _NOT_DIGIT = re.compile(r"\D")
 _DIGITS = re.compile(r"\d+")
 _REF_LOOKAHEAD = 3  # `selesai no. 88`: the reference may follow a word or two
+# The problem a NIK or KK with a wrong part gives, so that the reply can say which part to check.
+NIK_PROBLEMS: dict[Part, Problem] = {"length": "invalid_nik", "region": "invalid_nik_region",
+                                     "date": "invalid_nik_date", "serial": "invalid_nik_serial"}  # fmt: skip
+KK_PROBLEMS: dict[Part, Problem] = {"length": "invalid_kk", "region": "invalid_kk_region",
+                                    "date": "invalid_kk_date", "serial": "invalid_kk_serial"}  # fmt: skip
+LINK_ANSWERS = ("confirm_link", "cancel_link")
+_LINK_CODE = re.compile(r"\d{4}")
 
 
 class Keyword(NamedTuple):
@@ -101,6 +111,8 @@ def keyword_of(tokens: Tokens) -> Keyword | None:
     if found is not None:
         if len(words) > 1 and words[1] in COURTESIES.get(words[0], ()):
             return None
+        if found[0] in LINK_ANSWERS and not (len(words) > 1 and _LINK_CODE.fullmatch(words[1])):
+            return None  # `ya ada banjir ...` is no answer to a link notice
         return Keyword(*found, 0)
     for index in range(1, min(REPORT_KEYWORD_REACH, len(words))):
         found = KEYWORDS.get(words[index])
@@ -120,6 +132,8 @@ def read_command(intent: Intent, tokens: Tokens, detected: Language | None) -> P
         return ParseResult(intent, code=code, problem=None if code else "missing_code", detected_language=detected)
     if intent == "register":
         return read_registration(rest, detected)
+    if intent in LINK_ANSWERS:  # YA 4821 / BATAL 4821, from a household's phone, about a phone linked to it
+        return ParseResult(intent, code=tokens.words[1], detected_language=detected)
     if intent == "victim":
         return read_victims(rest, detected)
     if intent == "language":
@@ -166,7 +180,10 @@ def _split_at_kk_separator(rest: str) -> tuple[str, str | None]:
 
 
 def read_registration(rest: str, detected: Language | None) -> ParseResult:
-    """Read `DAFTAR <NIK>[#<KK>]`: two 16-digit numbers, the NIK checked against its own structure."""
+    """Read `DAFTAR <NIK>[#<KK>]`: two 16-digit numbers, each checked against its own structure.
+
+    The problem names the first part found wrong, NIK before KK: its length, region, date or serial.
+    """
     nik_part, kk_part = _split_at_kk_separator(rest.lstrip(" #*.,;:"))
     numbers = [_NOT_DIGIT.sub("", run) for run in _DIGIT_RUN.findall(nik_part)]
     if numbers and len(numbers[0]) == 2 * NIK_DIGITS:  # `DAFTAR <NIK> <KK>` with a space
@@ -178,12 +195,14 @@ def read_registration(rest: str, detected: Language | None) -> ParseResult:
     else:
         kk_typed = next((number for number in numbers[1:] if len(number) >= MIN_KK_DIGITS), None)
     kk = kk_typed if kk_typed and len(kk_typed) == NIK_DIGITS else None
-    nik_valid = nik is not None and bool(is_valid_nik(nik))
+    nik_faults = check_nik(nik) if nik is not None else []
+    nik_valid = nik is not None and not nik_faults
     problem: Problem | None = None
     if not nik_valid:
-        problem = "invalid_nik"
-    elif kk_typed is not None and kk is None:
-        problem = "invalid_kk"
+        problem = NIK_PROBLEMS[nik_faults[0].part] if nik_faults else "invalid_nik"
+    elif kk_typed is not None:
+        faults = kk_faults(kk_typed)
+        problem = KK_PROBLEMS[faults[0].part] if faults else None
     return ParseResult("register", nik=nik, kk=kk, nik_valid=nik_valid, problem=problem, detected_language=detected)
 
 
@@ -191,7 +210,8 @@ def read_victims(rest: str, detected: Language | None) -> ParseResult:
     """Read `KORBAN <ref> <NIK or KK> ...`: an incident reference, then one or more 16-digit numbers.
 
     The reference comes first. When what follows it holds no 16-digit number, the first word was part of
-    one (`KORBAN 3324 0155 0895 0001`: a NIK typed in groups, and no reference).
+    one (`KORBAN 3324 0155 0895 0001`: a NIK typed in groups, and no reference). A number that can be neither
+    a KK nor a NIK (a typo) stays in ``ids`` and is listed in ``invalid_ids``, with the problem ``invalid_ids``.
     """
     text = rest.lstrip(" #*.,;:")
     parts = _REF_SEPARATORS.split(text, maxsplit=1)
@@ -201,12 +221,16 @@ def read_victims(rest: str, detected: Language | None) -> ParseResult:
     if not ids:
         ids = _sixteen_digit_numbers(text)
         ref = read_ref(text[: _first_id_at(text)]) if ids else ref
+    unique = tuple(dict.fromkeys(ids))
+    invalid = tuple(number for number in unique if kk_or_nik_problem(number) is not None)
     problem: Problem | None = None
     if ref is None:
         problem = "missing_ref"
     elif not ids:
         problem = "missing_ids"
-    return ParseResult("victim", ref=ref, ids=tuple(dict.fromkeys(ids)), problem=problem, detected_language=detected)
+    elif invalid:
+        problem = "invalid_ids"
+    return ParseResult("victim", ref=ref, ids=unique, invalid_ids=invalid, problem=problem, detected_language=detected)
 
 
 def _ref_of(chunk: str) -> str | None:

@@ -18,6 +18,8 @@ Intent = Literal[
     "help",
     "language",
     "victim",
+    "confirm_link",
+    "cancel_link",
     "unknown",
 ]
 
@@ -65,8 +67,15 @@ Problem = Literal[
     "missing_ref",
     "missing_code",
     "missing_ids",
-    "invalid_nik",
-    "invalid_kk",
+    "invalid_ids",  # `victim`: a number that can be neither a KK nor a NIK; `invalid_ids` lists them
+    "invalid_nik",  # not 16 digits
+    "invalid_nik_region",  # its first digits name no province, or 00 for kabupaten or kecamatan
+    "invalid_nik_date",  # its digits 7 to 12 are no birth date
+    "invalid_nik_serial",  # its last four digits are 0000
+    "invalid_kk",  # not 16 digits
+    "invalid_kk_region",  # its first four digits name no kabupaten or kota, or 00 for kabupaten or kecamatan
+    "invalid_kk_date",  # its digits 7 to 12 are no issue date that has come
+    "invalid_kk_serial",  # its last four digits are 0000
     "missing_language",
     # neither a command nor a report
     "unreadable",
@@ -108,6 +117,7 @@ class ParseResult:
     kk: str | None = None
     nik_valid: bool = False
     ids: tuple[str, ...] = ()  # `victim`: the 16-digit NIK or KK numbers given, in order, each once
+    invalid_ids: tuple[str, ...] = ()  # `victim`: those of ``ids`` that can be neither a KK nor a NIK
     language: Language | None = None
     problem: Problem | None = None
     place_text: str | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.csv_file import delimiter_of
 from gateway.db import utcnow
 from gateway.models import Officer
 from gateway.phones import normalize_phone
@@ -45,9 +46,13 @@ class RowError:
 def read_roster(
     text: str, agencies: Iterable[str], is_district: Callable[[str], bool]
 ) -> tuple[list[OfficerRow], list[RowError]]:
-    """Parse and check every row; return the good rows and an error per bad row (line numbers as in the file)."""
+    """Parse and check every row; return the good rows and an error per bad row (line numbers as in the file).
+
+    Fields are separated by commas, or by semicolons when the header has more of those (Excel).
+    """
     known_agencies = {a.upper() for a in agencies}
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text.partition("\n")[0]))
     header = [h.strip().lower() for h in next(reader, [])]
     if tuple(header) != COLUMNS:
         return [], [RowError(1, f"the header must be {','.join(COLUMNS)}; found {','.join(header) or 'nothing'}")]

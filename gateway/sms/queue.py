@@ -14,6 +14,7 @@ from gateway.config import Settings
 from gateway.db import chunks, utcnow
 from gateway.jobs.kinds import SEND_SMS
 from gateway.models import OutboundMessage, OutboundStatus, OutboxJob, OutboxStatus
+from gateway.sms.budget import allowed_country
 from gateway.sms.templates import render
 
 
@@ -27,6 +28,7 @@ class SmsRequest:
     key: str
     values: Mapping[str, object] = field(default_factory=dict)
     inbound_id: int | None = None
+    withheld: str | None = None  # why it must not be sent (e.g. ``budget``): stored and counted, never sent
 
 
 def queue_sms(
@@ -69,18 +71,35 @@ def queue_sms_keyed(session: Session, settings: Settings, requests: Sequence[Sms
             continue
         used.add(request.key)
         sms = render(request.template, request.language, **request.values)
+        withheld = request.withheld or (None if allowed_country(request.phone, settings) else "country")
         rows.append({"idempotency_key": request.key, "phone": request.phone, "text": sms.text,
                      "template": request.template, "language": request.language, "encoding": sms.encoding,
-                     "segments": sms.segments, "status": OutboundStatus.QUEUED, "attempts": 0,
+                     "segments": sms.segments, "status": OutboundStatus.WITHHELD if withheld else OutboundStatus.QUEUED,
+                     "last_error": f"withheld: {withheld}" if withheld else None, "attempts": 0,
                      "inbound_id": request.inbound_id, "created_at": now, "next_attempt_at": now,
                      "expires_at": expires})  # fmt: skip
     if not rows:
         return {}
     message_ids = conn.scalars(INSERT_MESSAGES, rows).all()
+    to_send = [(row, message_id) for row, message_id in zip(rows, message_ids, strict=True)
+               if row["status"] == OutboundStatus.QUEUED]  # fmt: skip
+    if not to_send:
+        return {}
     jobs = [{"kind": SEND_SMS, "ref_id": message_id, "status": OutboxStatus.PENDING, "attempts": 0,
-             "created_at": now, "available_at": now} for message_id in message_ids]  # fmt: skip
+             "created_at": now, "available_at": now} for _, message_id in to_send]  # fmt: skip
     job_ids = conn.scalars(INSERT_JOBS, jobs).all()
-    return {str(row["idempotency_key"]): job_id for row, job_id in zip(rows, job_ids, strict=True)}
+    return {str(row["idempotency_key"]): job_id for (row, _), job_id in zip(to_send, job_ids, strict=True)}
+
+
+def withheld(session: Session) -> dict[str, int]:
+    """SMS withheld in the last day, by reason (``budget``, ``country``), for /healthz."""
+    since = utcnow() - timedelta(days=1)
+    rows = session.execute(
+        select(OutboundMessage.last_error, func.count())
+        .where(OutboundMessage.status == OutboundStatus.WITHHELD, OutboundMessage.created_at >= since)
+        .group_by(OutboundMessage.last_error)
+    ).all()
+    return {str(reason).removeprefix("withheld: "): int(count) for reason, count in rows}
 
 
 def in_doubt(session: Session) -> int:

@@ -44,6 +44,7 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
     lease = timedelta(seconds=rt.settings.sms_timeout_seconds) + LEASE_MARGIN
     try:
         for outbound_id in outbound_ids:
+            rt.pace.wait()  # before the claim: a message waits its turn in the queue, not in doubt
             now = utcnow()
             with rt.db.engine.begin() as conn:
                 if taken is not None:

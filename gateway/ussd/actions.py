@@ -12,7 +12,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.aid.commands import link_phone
+from gateway.aid.links import link_phone
 from gateway.aid.pickups import households_of_phone, pickups_of
 from gateway.db import dialect_insert, utcnow
 from gateway.inbound import accept_report
@@ -54,7 +54,7 @@ def perform(rt: Runtime, call: Call, effect: Effect) -> tuple[Outcome, list[int]
     if isinstance(effect, CheckAid):
         return check_aid(rt, call, effect), []
     if isinstance(effect, LinkPhone):
-        return link(rt, call, effect), []
+        return link(rt, call, effect)
     return set_language(rt, call, effect), []
 
 
@@ -125,13 +125,15 @@ def check_aid(rt: Runtime, call: Call, check: CheckAid) -> Pickups:
     return Pickups(tuple(pickups), linked)
 
 
-def link(rt: Runtime, call: Call, effect: LinkPhone) -> Linked | NotInRegistry:
-    """Link the phone to the NIK's household, as SMS DAFTAR does."""
+def link(rt: Runtime, call: Call, effect: LinkPhone) -> tuple[Linked | NotInRegistry, list[int]]:
+    """Link the phone to the household of the NIK and KK, as SMS DAFTAR does (see gateway.aid.links)."""
     with rt.db.session() as session:
-        reply = link_phone(session, call.phone, effect.nik, None, rt.region)
-    if reply.template != "registered":
-        return NotInRegistry()
-    return Linked(kk=str(reply.values["kk"]), village=str(reply.values["village"]))
+        reply = link_phone(session, rt.settings, rt.region, call.phone, effect.nik, effect.kk)
+    if reply.template not in ("registered", "registered_pending"):
+        return NotInRegistry(throttled=reply.template == "register_throttled"), []
+    linked = Linked(kk=str(reply.values["kk"]), village=str(reply.values["village"]),
+                    vouched=reply.template == "registered")  # fmt: skip
+    return linked, reply.follow_up
 
 
 def set_language(rt: Runtime, call: Call, effect: SetLanguage) -> LanguageSet:

@@ -28,9 +28,10 @@ class CheckAid:
 
 @dataclass(frozen=True)
 class LinkPhone:
-    """Link the caller's phone to the household of ``nik`` when the registry knows it."""
+    """Link the caller's phone to the household that ``nik`` and ``kk`` both name in the registry."""
 
     nik: str = field(repr=False)  # personal data: never in logs or tracebacks
+    kk: str = field(repr=False)
     language: str = "id"
 
 
@@ -60,11 +61,12 @@ class Pickups:
 class Linked:
     kk: str  # masked
     village: str
+    vouched: bool  # may see pickup codes; else the household's phone is asked to vouch first
 
 
 @dataclass(frozen=True)
 class NotInRegistry:
-    pass
+    throttled: bool = False  # too many wrong guesses from this phone today
 
 
 @dataclass(frozen=True)

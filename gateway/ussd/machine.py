@@ -4,30 +4,24 @@ Africa's Talking sends the whole input history (``1*3*12``) with every callback,
 the first screen each time: a retried callback gets the same screen, and nothing but the inputs and the
 context (language, region) decides what is shown. What a screen asks the gateway to do (record a report,
 look up pickups, link the phone, set the language) comes back as ``effects``; the caller applies them and
-renders their outcome with ``conclude``.
+renders their outcome with ``gateway.ussd.endings.conclude``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lokal import is_valid_nik
 
-from gateway.aid.pickup_list import list_pickups
-from gateway.incidents.labels import hazard_label
+from gateway.id_numbers import kk_faults
 from gateway.parsers.region import Region
 from gateway.sms.text import to_gsm7
 from gateway.ussd.effects import (
     CheckAid,
     Effect,
-    Linked,
     LinkPhone,
-    NotInRegistry,
-    Outcome,
-    Pickups,
-    ReportAccepted,
     SetLanguage,
     SubmitReport,
 )
@@ -98,6 +92,7 @@ class Draft:
     query: str | None = None
     households: int | None = None
     needs: tuple[str, ...] = ()
+    nik: str | None = field(default=None, repr=False)  # DAFTAR: personal data, never in logs
 
 
 @dataclass(frozen=True)
@@ -112,28 +107,13 @@ class Frame:
 def step(inputs: Sequence[str], context: Context) -> Screen:
     """The screen for the keys pressed so far (``text.split('*')``; ``[]`` at the start)."""
     if len(inputs) > MAX_INPUTS:
-        return _end(say("too_long", context.language))
+        return end(say("too_long", context.language))
     walk = _Walk(context)
     for key in inputs:
         ended = walk.press(key.strip())
         if ended is not None:
             return ended  # the session is over; a late extra key changes nothing
     return walk.show()
-
-
-def conclude(effect: Effect, outcome: Outcome) -> Screen:
-    """The END screen for an effect's outcome, in the session's language (the new one after a switch)."""
-    language = effect.language
-    if isinstance(outcome, ReportAccepted):
-        hazard = hazard_label(effect.hazard if isinstance(effect, SubmitReport) else None, language)
-        return _end(say("report_received", language, hazard=hazard, place=outcome.place, ref=outcome.ref))
-    if isinstance(outcome, Pickups):
-        return _end(_pickups(outcome, language))
-    if isinstance(outcome, Linked):
-        return _end(say("registered", language, kk=outcome.kk, village=outcome.village))
-    if isinstance(outcome, NotInRegistry):
-        return _end(say("register_unknown", language))
-    return _end(say("language_set", outcome.language))
 
 
 class _Walk:
@@ -183,7 +163,7 @@ class _Walk:
         elif action == "check_aid":
             effect = CheckAid(language)
         elif action == "link_phone":
-            effect = LinkPhone(value or "", language)
+            effect = LinkPhone(draft.nik or "", value or "", language)
         elif action == "submit_report":
             assert draft.hazard and draft.village and draft.district and draft.households
             effect = SubmitReport(draft.hazard, draft.village, draft.district, draft.households, draft.needs,
@@ -261,6 +241,12 @@ class _Walk:
             if not (len(key) == 16 and key.isascii() and key.isdigit() and is_valid_nik(key)):
                 self.error = "nik"
                 return None
+            assert screen.goto
+            return self._go(screen.goto, _with(draft, screen.field, key))
+        if screen.check == "kk":
+            if not key.isascii() or kk_faults(key):
+                self.error = "kk"
+                return None
             assert screen.action
             return self._action(screen.action, key, draft)
         raise AssertionError(f"unknown check {screen.check!r} in the menus")
@@ -269,7 +255,7 @@ class _Walk:
         if key == "1":
             return self._action(screen.action, None, top.draft)
         if key == "2":
-            return _end(say("cancelled", self.language))
+            return end(say("cancelled", self.language))
         self.error = "invalid"
         return None
 
@@ -366,15 +352,6 @@ class _Walk:
         return [*head, line, *tail]
 
 
-def _pickups(outcome: Pickups, language: str) -> str:
-    """As many pickups as fit the screen, soonest first, then how many more."""
-    if not outcome.items:
-        return say("pickups_none" if outcome.linked else "pickups_unlinked", language)
-    title = say("pickups", language)
-    listed = list_pickups(outcome.items, language, BODY - len(title) - 1, "\n", more=TEXTS["more_pickups"])
-    return f"{title}\n{listed}"
-
-
 def _with(draft: Draft, name: str, value: object) -> Draft:
     """The draft with one field (named by the menus) set."""
     values: dict[str, Any] = {name: value}
@@ -396,5 +373,5 @@ def _con(text: str) -> Screen:
     return Screen("CON", _fit(text))
 
 
-def _end(text: str) -> Screen:
+def end(text: str) -> Screen:
     return Screen("END", _fit(text))

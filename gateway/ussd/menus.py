@@ -144,6 +144,12 @@ MENUS: dict[str, Screen] = {
     "register": Ask(
         ("Masukkan NIK Anda (16 angka, lihat KTP):", "Enter your NIK (16 digits, on your KTP):"),
         check="nik",
+        field="nik",
+        goto="register_kk",
+    ),
+    "register_kk": Ask(
+        ("Masukkan No. KK (16 angka, lihat Kartu Keluarga):", "Enter your KK number (16 digits, on the family card):"),
+        check="kk",
         action="link_phone",
     ),
     "language": Menu(
@@ -198,6 +204,10 @@ TEXTS: dict[str, Text] = {
     "not_found": ("Tidak ditemukan.", "Not found."),
     "count": ("Ketik angka 1-100000.", "Type a number 1-100000."),
     "nik": ("NIK salah, harus 16 angka.", "Wrong NIK: 16 digits."),
+    "kk": (
+        "No. KK salah: periksa 16 angka di Kartu Keluarga.",
+        "Wrong KK number: check the 16 digits on the family card.",
+    ),
     # the draft on the confirmation screen
     "at": ("{hazard} di {place}", "{hazard} at {place}"),
     "households": ("{count} KK terdampak", "{count} households"),
@@ -224,10 +234,22 @@ TEXTS: dict[str, Text] = {
         "Nomor ini terhubung ke KK {kk} di {village}. Info bantuan keluarga Anda akan dikirim ke nomor ini.",
         "This number is linked to KK {kk} in {village}. Aid notices for your family will come to this number.",
     ),
-    "register_unknown": (
-        "NIK tidak ditemukan di DTKS. Hubungi kantor desa untuk pendataan. Laporan bencana tetap bisa dikirim.",
-        "NIK not found in the welfare registry. Contact your village office. You can still report disasters.",
+    "registered_pending": (
+        "Nomor ini ditautkan ke KK {kk} di {village}. Kode bantuan tetap dikirim ke HP terdaftar keluarga sampai HP itu"
+        " membalas YA.",
+        "This number is linked to KK {kk} in {village}. Pickup codes go to the family's registered phone until it"
+        " replies YA.",
     ),
+    "register_unknown": (
+        "NIK dan No. KK tidak cocok dengan DTKS. Hubungi kantor desa untuk pendataan. Laporan bencana tetap bisa"
+        " dikirim.",
+        "NIK and KK number do not match the welfare registry. Contact your village office. You can still report.",
+    ),
+    "register_throttled": (
+        "Terlalu banyak percobaan yang salah dari nomor ini. Coba lagi besok atau hubungi kantor desa.",
+        "Too many wrong attempts from this number. Try again tomorrow or contact your village office.",
+    ),
+    "codes_hidden": ("Kode dikirim ke HP terdaftar keluarga.", "Codes go to the family's registered phone."),
     "language_set": (
         "Bahasa: Bahasa Indonesia. Menu dan SMS akan memakai bahasa ini.",
         "Language: English. Menus and SMS will use English.",

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway.phones import normalize_phone
 from gateway.runtime import Runtime
-from gateway.ussd import actions, machine
+from gateway.ussd import actions, endings, machine
 from gateway.ussd.menus import say
 from gateway.ussd.sessions import Sessions, SessionState, digest
 from gateway.webhooks import bad_request, batcher, form_field, require_form, require_secret, runtime
@@ -62,7 +62,7 @@ def answer(rt: Runtime, call: actions.Call, text: str) -> tuple[str, list[int]]:
     jobs: list[int] = []
     for effect in screen.effects:
         outcome, effect_jobs = actions.perform(rt, call, effect)
-        screen, jobs = machine.conclude(effect, outcome), jobs + effect_jobs
+        screen, jobs = endings.conclude(effect, outcome), jobs + effect_jobs
     state.last_digest, state.last_answer = fingerprint, screen.body
     sessions.save(call.session_id, state, new=new)
     return screen.body, jobs

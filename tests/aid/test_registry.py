@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -260,12 +261,33 @@ def test_it_accepts_a_kk_with_spaces_or_an_excel_apostrophe(written: str) -> Non
         ("332415120315000", "no_kk must be 16 digits"),
         ("33241512031500AB", "no_kk must be 16 digits"),
         ("0000000000000000", "no_kk is all zeros"),
-        ("9924151203150007", "no_kk starts with 99.24, which is no province and kabupaten"),
-        ("3399151203150007", "no_kk starts with 33.99, which is no province and kabupaten"),
+        ("9924151203150007", "no_kk is not a valid KK (its first four digits (99.24) are no kabupaten or kota)"),
+        ("3399151203150007", "no_kk is not a valid KK (its first four digits (33.99) are no kabupaten or kota)"),
+        ("3324001203150007", "no_kk is not a valid KK (its kabupaten or kecamatan digits are 00)"),
+        ("3324150000000001", "no_kk is not a valid KK (its issue-date digits (7 to 12, DDMMYY) are no real date)"),
+        ("3324153102150007", "no_kk is not a valid KK (its issue-date digits (7 to 12, DDMMYY) are no real date)"),
+        ("3324151203150000", "no_kk is not a valid KK (its last four digits are 0000)"),
+        (
+            "3399159999990000",
+            "no_kk is not a valid KK (its first four digits (33.99) are no kabupaten or kota, its issue-date digits "
+            "(7 to 12, DDMMYY) are no real date, its last four digits are 0000)",
+        ),
     ],
 )
 def test_an_invalid_kk_is_an_error(written: str, message: str) -> None:
     assert error_of(row(no_kk=written)) == RowError(2, message)
+
+
+@time_machine.travel(datetime(2026, 6, 15, 12, tzinfo=UTC), tick=False)
+def test_a_kk_issued_after_the_day_of_the_import_is_an_error() -> None:
+    assert one(row(no_kk="3324151506260007")).kk == "3324151506260007"  # issued today
+    assert error_of(row(no_kk="3324151606260007")) == RowError(
+        2, "no_kk is not a valid KK (its issue-date digits (7 to 12, DDMMYY) are a date still to come)"
+    )
+
+
+def test_a_kk_issued_in_another_kabupaten_is_accepted_since_codes_outlive_a_split() -> None:
+    assert one(row(no_kk="3374011203150007")).kk == "3374011203150007"
 
 
 def test_a_repeated_nik_is_an_error_on_the_later_line_naming_the_earlier() -> None:

@@ -107,8 +107,20 @@ def test_it_reads_registrations(kendal: Region, text: str, nik: str, kk: str | N
     [
         ("DAFTAR", "invalid_nik"),
         ("daftar 1234", "invalid_nik"),
-        ("daftar 9999999999999999", "invalid_nik"),  # no such province, regency or birth date
+        ("daftar 332401550895000", "invalid_nik"),  # 15 digits
+        ("daftar 9999999999999999", "invalid_nik_region"),  # no such province (nor birth date): the region first
+        ("daftar 9924015508950001", "invalid_nik_region"),
+        ("daftar 3300015508950001", "invalid_nik_region"),  # kabupaten 00
+        ("daftar 3324013208950001", "invalid_nik_date"),  # born on 32 August
+        ("daftar 3324017308950001", "invalid_nik_date"),  # 73 - 40: a woman born on 33 August
+        ("daftar 3324015508950000", "invalid_nik_serial"),
         ("daftar 3324015508950001#123", "invalid_kk"),
+        ("daftar 3324015508950001#9924010101180003", "invalid_kk_region"),
+        ("daftar 3324015508950001#3399010101180003", "invalid_kk_region"),  # no kabupaten 33.99
+        ("daftar 3324015508950001#3324010000000001", "invalid_kk_date"),
+        ("daftar 3324015508950001#3324014101180003", "invalid_kk_date"),  # a KK adds no 40 to the day
+        ("daftar 3324015508950001 3324010101180000", "invalid_kk_serial"),
+        ("daftar 3324013208950001#3324010000000001", "invalid_nik_date"),  # the NIK first
     ],
 )
 def test_it_says_what_is_wrong_with_a_registration(kendal: Region, text: str, problem: str) -> None:

@@ -67,6 +67,27 @@ def test_it_says_when_no_sixteen_digit_number_is_given(kendal: Region, text: str
     assert (result.intent, result.ref, result.ids, result.problem) == ("victim", "1042", (), "missing_ids")
 
 
+@pytest.mark.parametrize(
+    ("text", "invalid"),
+    [
+        (f"KORBAN 1042 {NIK} 3324158888880001", ("3324158888880001",)),  # neither a KK's nor a NIK's date
+        ("KORBAN 1042 9924011203150007", ("9924011203150007",)),  # no province 99
+        (f"KORBAN 1042 3324010000000000 {KK}", ("3324010000000000",)),
+    ],
+)
+def test_it_lists_the_numbers_that_can_be_neither_a_kk_nor_a_nik(
+    kendal: Region, text: str, invalid: tuple[str, ...]
+) -> None:
+    result = parse(text, kendal)
+    assert (result.ref, result.invalid_ids, result.problem) == ("1042", invalid, "invalid_ids")
+    assert set(invalid) <= set(result.ids)  # still read, in order: the reply can name them
+
+
+def test_a_kk_and_a_nik_both_pass(kendal: Region) -> None:
+    result = parse(f"KORBAN 1042 {NIK} {KK}", kendal)
+    assert (result.invalid_ids, result.problem) == ((), None)
+
+
 def test_a_resident_reporting_victims_of_a_flood_still_sends_a_report(kendal: Region) -> None:
     result = parse("korban banjir sukodono 5 kk", kendal)
     assert (result.intent, result.hazard, result.village_code, result.households) == (

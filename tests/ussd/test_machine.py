@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.aid.pickup_list import Pickup
+from gateway.aid.pickup_list import HIDDEN, Pickup
 from gateway.parsers import Region, load_region
 from gateway.sms.text import encoding_of, to_gsm7
 from gateway.ussd.effects import (
@@ -20,7 +20,8 @@ from gateway.ussd.effects import (
     SetLanguage,
     SubmitReport,
 )
-from gateway.ussd.machine import Context, Screen, conclude, step
+from gateway.ussd.endings import conclude
+from gateway.ussd.machine import Context, Screen, step
 
 REGION = load_region("33.24")
 KENDAL = "33.24.15"
@@ -140,9 +141,10 @@ def test_the_household_count_must_be_a_number(count: str) -> None:
 def test_a_wrong_nik_gets_a_retry_screen_and_a_valid_one_links() -> None:
     for wrong in ("123", "3324150101800002x", "1234567890123456"):
         assert screen(["3", wrong]).text.startswith("NIK salah, harus 16 angka.\nMasukkan NIK")
-    linked = screen(["3", "123", "3324150101800001"])
-    assert linked.effects == (LinkPhone("3324150101800001", "id"),)
-    assert "3324150101800001" not in repr(linked)  # the NIK stays out of logs
+    assert screen(["3", "3324150101800001", "3324150000000001"]).text.startswith("No. KK salah: periksa 16 angka")
+    linked = screen(["3", "123", "3324150101800001", "3324150101150001"])
+    assert linked.effects == (LinkPhone("3324150101800001", "3324150101150001", "id"),)
+    assert "3324150101800001" not in repr(linked) and "3324150101150001" not in repr(linked)  # out of logs
 
 
 def test_language_and_aid_screens_end_with_their_effect() -> None:
@@ -160,8 +162,13 @@ def test_concluding_screens_read_well_and_fit() -> None:
         conclude(CheckAid("id"), Pickups((), linked=True)),
         conclude(CheckAid("en"), Pickups((), linked=False)),
         conclude(CheckAid("id"), Pickups(tuple(PICKUPS), linked=True)),
-        conclude(LinkPhone("3324150101800001", "en"), Linked("3324********0001", "Sukodono")),
-        conclude(LinkPhone("3324150101800001", "id"), NotInRegistry()),
+        conclude(CheckAid("id"), Pickups((Pickup("sembako", "Balai Desa Sukodono", "24/11", HIDDEN),), linked=True)),
+        conclude(LinkPhone("3324150101800001", "3324150000000001", "en"), Linked("3324********0001", "Sukodono", True)),
+        conclude(
+            LinkPhone("3324150101800001", "3324150000000001", "en"), Linked("3324********0001", "Sukodono", False)
+        ),
+        conclude(LinkPhone("3324150101800001", "3324150000000001", "id"), NotInRegistry()),
+        conclude(LinkPhone("3324150101800001", "3324150000000001", "id"), NotInRegistry(throttled=True)),
         conclude(SetLanguage("en"), LanguageSet("en")),
     ]
     for end in ends:
@@ -171,7 +178,10 @@ def test_concluding_screens_read_well_and_fit() -> None:
     assert "No. laporan: 1001" in ends[0].text
     assert ends[3].text.startswith("Bantuan menunggu:\n1) sembako di Balai Desa Sukodono Kend s.d. 24/11, kode K7Q-20M")
     assert ends[3].text.endswith("lagi, ketik SMS CEK")
-    assert ends[6].text == "Language: English. Menus and SMS will use English."
+    assert ends[4].text.endswith("kode ***\nKode dikirim ke HP terdaftar keluarga.")  # not yet vouched for
+    assert ends[6].text.startswith("This number is linked to KK 3324********0001 in Sukodono. Pickup codes go to")
+    assert ends[8].text.startswith("Terlalu banyak percobaan yang salah")
+    assert ends[9].text == "Language: English. Menus and SMS will use English."
 
 
 KEYS = ["", "0", "00", "98", "99", "1", "2", "3", "4", "8", "12", "18", "25", "suko", "x", "3324150101800001"]

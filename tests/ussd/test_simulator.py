@@ -27,7 +27,7 @@ def test_the_simulator_walks_a_report_to_its_incident_and_sms(rt: Runtime, tmp_p
     assert "| Lapor & Bantuan Bencana" in output
     assert "| 9 Kebakaran hutan/lahan" in output
     assert "| Terima kasih. Laporan banjir di Sukodono, Kec. Kendal diterima. No. laporan: 1001." in output
-    assert ("SMS to +6281234567890 [sent]: Laporan banjir di Sukodono, Kec. Kendal diterima. No. laporan: 1001. "
+    assert ("SMS to +62********890 [sent]: Laporan banjir di Sukodono, Kec. Kendal diterima. No. laporan: 1001. "
             "Petugas akan menindaklanjuti.") in output  # fmt: skip
     with rt.db.session() as session:
         assert session.scalars(select(Incident.ref)).one() == "1001"

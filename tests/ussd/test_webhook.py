@@ -12,7 +12,7 @@ from gateway.models import Contact, InboundMessage, Incident, OutboundMessage, R
 from gateway.runtime import Runtime
 from gateway.ussd.sessions import KEY_PREFIX, TTL_SECONDS
 from tests.conftest import SECRET, exchange, run_worker, sms_to
-from tests.test_aid import BUDI_PHONE, ROSTER, load_registry, run_allocation
+from tests.test_aid import BUDI_KK, BUDI_PHONE, ROSTER, load_registry, run_allocation
 from tests.ussd.conftest import PHONE, dial, new_session, post_ussd, ussd_form
 
 REPORT = ["1", "1", "8", "18", "25", "1", "2", "98", "1"]  # flood, Kec. Kendal, Sukodono, 25 KK, food, water, send
@@ -192,7 +192,7 @@ def test_check_aid_lists_pending_pickups(client: FlaskClient, rt: Runtime, regis
         apply_roster(session, rows)
     dial(client, REPORT)
     with rt.db.session() as session:
-        add_affected(session, session.scalars(select(Incident)).one(), ["3324150000000001"], source="csv")
+        add_affected(session, session.scalars(select(Incident)).one(), ["3324150101150001"], source="csv")
     run_allocation(rt, "SEMBAKO")
     with rt.db.session() as session:
         from gateway.models import Allocation
@@ -203,24 +203,25 @@ def test_check_aid_lists_pending_pickups(client: FlaskClient, rt: Runtime, regis
     assert end.endswith(f"kode {format_code(code)}")  # as the pickup SMS prints it
 
 
-def test_register_links_the_phone_to_the_household_of_a_valid_nik(
+def test_register_links_the_phone_to_the_household_of_a_valid_nik_and_kk(
     client: FlaskClient, rt: Runtime, registry: None
 ) -> None:
-    screens = dial(client, ["3", "33241501018000", "3324150101800001"])
+    screens = dial(client, ["3", "33241501018000", "3324150101800001", BUDI_KK])
     assert screens[2] == "CON NIK salah, harus 16 angka.\nMasukkan NIK Anda (16 angka, lihat KTP):\n0 Kembali 00 Menu"
-    assert screens[3] == ("END Nomor ini terhubung ke KK 3324********0001 di Sukodono. Info bantuan keluarga Anda "
-                          "akan dikirim ke nomor ini.")  # fmt: skip
+    assert screens[3].startswith("CON Masukkan No. KK (16 angka, lihat Kartu Keluarga):")
+    assert screens[4] == ("END Nomor ini ditautkan ke KK 3324********0001 di Sukodono. Kode bantuan tetap dikirim "
+                          "ke HP terdaftar keluarga sampai HP itu membalas YA.")  # fmt: skip
     with rt.db.session() as session:
         contact = session.scalars(select(Contact).where(Contact.phone == PHONE)).one()
-    assert contact.household_id is not None
+    assert contact.household_id is not None and not contact.link_vouched
     assert dial(client, ["2"])[-1] == "END Tidak ada bantuan yang menunggu diambil untuk nomor ini."
 
 
-def test_register_says_when_the_registry_does_not_know_the_nik(
+def test_register_says_when_the_registry_does_not_know_the_nik_and_kk(
     client: FlaskClient, rt: Runtime, registry: None
 ) -> None:
-    end = dial(client, ["3", "3324150101990009"])[-1]
-    assert end.startswith("END NIK tidak ditemukan di DTKS.")
+    end = dial(client, ["3", "3324150101990009", BUDI_KK])[-1]
+    assert end.startswith("END NIK dan No. KK tidak cocok dengan DTKS.")
     with rt.db.session() as session:
         assert session.scalar(select(Contact.household_id).where(Contact.phone == PHONE)) is None
 
