@@ -21,6 +21,7 @@ from gateway.config import Settings, load_settings
 from gateway.db import Base, Database
 from gateway.jobs.relay import Relay
 from gateway.jobs.worker import Worker
+from gateway.people.officers import apply_roster, district_roster
 from gateway.runtime import Runtime
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -137,6 +138,14 @@ def live_worker(rt: Runtime) -> Iterator[Worker]:
         yield worker
     finally:
         worker.register_death()
+
+
+def load_roster(rt: Runtime, text: str) -> None:
+    """Import an officers' roster (CSV text) that has no bad row."""
+    rows, errors = district_roster(text, rt.rules, rt.region)
+    assert errors == []
+    with rt.db.session() as session:
+        apply_roster(session, rows)
 
 
 def relay_tick(rt: Runtime, inline: bool = True) -> int:

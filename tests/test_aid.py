@@ -19,9 +19,8 @@ from gateway.db import Database, utcnow
 from gateway.jobs.clock import run_aid_clock
 from gateway.jobs.relay import Relay
 from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Contact, Household, Incident, Person
-from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
-from tests.conftest import exchange, run_worker, sent_sms, sms_to
+from tests.conftest import exchange, load_roster, run_worker, sent_sms, sms_to
 
 HEADER = "no_kk,nik,nama,hubungan,tanggal_lahir,jenis_kelamin,kode_desa,alamat,rt,rw,telepon,status\n"
 REGISTRY = (
@@ -54,11 +53,7 @@ def load_registry(db: Database, text: str = REGISTRY) -> list[str]:
 def world(client: FlaskClient, rt: Runtime) -> str:
     """A registry, two officers and one reported flood at Sukodono; returns its reference."""
     load_registry(rt.db)
-    districts = {code for code, _ in rt.region.districts()}
-    rows, errors = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    assert errors == []
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, ROSTER)
     exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")
     with rt.db.session() as session:
         incident = session.scalars(select(Incident)).one()

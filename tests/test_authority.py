@@ -13,9 +13,8 @@ from gateway.db import utcnow
 from gateway.jobs.clock import run_escalations
 from gateway.jobs.relay import Relay
 from gateway.models import Dispatch, Incident
-from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
-from tests.conftest import exchange, run_worker
+from tests.conftest import exchange, load_roster, run_worker
 
 ROSTER = """name,phone,agency,role,districts
 Budi (BPBD Kendal),081100000001,BPBD,officer,33.24.15
@@ -28,11 +27,7 @@ PUSDALOPS, RELAWAN = "081100000006", "081100000008"
 
 
 def roster(rt: Runtime) -> None:
-    districts = {code for code, _ in rt.region.districts()}
-    rows, errors = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    assert errors == []
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, ROSTER)
 
 
 def status(rt: Runtime) -> str:

@@ -18,10 +18,9 @@ from gateway.incidents.alerts import DIGEST_SEGMENTS, Escalated, digest_values, 
 from gateway.jobs.clock import clock
 from gateway.jobs.relay import Relay
 from gateway.models import Dispatch, Incident, IncidentEvent, Officer, OutboundMessage
-from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
 from gateway.sms.templates import render
-from tests.conftest import exchange, relay_tick, run_worker, sms_to
+from tests.conftest import exchange, load_roster, relay_tick, run_worker, sms_to
 
 # Officers for every agency, no supervisor: every escalation goes straight to the Pusdalops desk.
 ROSTER = """name,phone,agency,role,districts
@@ -39,11 +38,7 @@ REPORTS = ["LAPOR BANJIR SUKODONO 25 KK", "LAPOR GEMPA BANDENGAN 3 RUMAH", "LAPO
 
 
 def import_roster(rt: Runtime, roster: str = ROSTER) -> None:
-    districts = {code for code, _ in rt.region.districts()}
-    rows, errors = read_roster(roster, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    assert errors == []
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, roster)
 
 
 def run_clock(rt: Runtime, at: datetime) -> None:

@@ -10,9 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from gateway.models import InboundMessage, Incident, OutboundMessage
-from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
-from tests.conftest import SECRET, post_sms, run_worker, sms_to
+from tests.conftest import SECRET, load_roster, post_sms, run_worker, sms_to
 
 ROSTER = """name,phone,agency,role,districts
 Budi (BPBD Kendal),081100000001,BPBD,officer,
@@ -28,10 +27,7 @@ def settings_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def roster(rt: Runtime) -> None:
-    districts = {code for code, _ in rt.region.districts()}
-    rows, _ = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, ROSTER)
 
 
 def send(client: FlaskClient, texts: list[tuple[str, str]]) -> None:

@@ -13,9 +13,8 @@ from gateway.db import utcnow
 from gateway.jobs.clock import run_escalations
 from gateway.jobs.relay import Relay
 from gateway.models import Dispatch, Incident, IncidentEvent, Report
-from gateway.people.officers import apply_roster, read_roster
 from gateway.runtime import Runtime
-from tests.conftest import exchange, run_worker, sent_sms, sms_to
+from tests.conftest import exchange, load_roster, run_worker, sent_sms, sms_to
 
 ROSTER = """name,phone,agency,role,districts
 Budi (BPBD Kendal),081100000001,BPBD,officer,33.24.15
@@ -32,11 +31,7 @@ RESIDENT = "+6281234567890"
 
 @pytest.fixture
 def officers(rt: Runtime) -> None:
-    districts = {code for code, _ in rt.region.districts()}
-    rows, errors = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    assert errors == []
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, ROSTER)
 
 
 def incident(rt: Runtime) -> Incident:

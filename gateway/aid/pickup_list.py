@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from gateway.sms.text import fit_list
+
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB: what people at the pickup point read on their phones
 MAX_PLACE = 24  # characters of the pickup point in a list line
 HIDDEN = "***"  # a pickup code shown to a phone nobody vouched for yet (see gateway.aid.links)
@@ -42,15 +44,6 @@ class Pickup:
 def list_pickups(pickups: Sequence[Pickup], language: str, room: int, separator: str, more: Text = MORE) -> str:
     """As many pickups as fit ``room`` characters, soonest first (the first always), then how many more."""
     en = language == "en"
-    lines: list[str] = []
-    total = len(pickups)
-    for n, pickup in enumerate(pickups, start=1):
-        line = LINE[en].format(n=n, item=pickup.item, place=pickup.place[:MAX_PLACE], day=pickup.day,
-                               code=pickup.code)  # fmt: skip
-        after = total - n
-        reserve = len(separator) + len(more[en].format(more=after)) if after else 0
-        if lines and len(separator.join([*lines, line])) + reserve > room:
-            lines.append(more[en].format(more=total - n + 1))
-            break
-        lines.append(line)
-    return separator.join(lines)
+    lines = [LINE[en].format(n=n, item=p.item, place=p.place[:MAX_PLACE], day=p.day, code=p.code)
+             for n, p in enumerate(pickups, start=1)]  # fmt: skip
+    return fit_list(lines, room, separator, lambda left: more[en].format(more=left))

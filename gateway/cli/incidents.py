@@ -23,15 +23,13 @@ def import_officers(csv_file: Path) -> None:
     """
     from gateway.incidents.alerts import alert_late_officers
     from gateway.jobs.relay import Relay
-    from gateway.people.officers import apply_roster, read_roster
+    from gateway.people.officers import apply_roster, district_roster
 
     with runtime() as rt:
         check_rules(rt)
-        agencies = [*rt.rules.agencies, rt.rules.coordinator.code]
         with csv_input(csv_file) as handle:
             text = handle.read()
-        districts = {code for code, _ in rt.region.districts()}
-        rows, errors = read_roster(text, agencies, districts.__contains__)
+        rows, errors = district_roster(text, rt.rules, rt.region)
         if errors:
             for error in errors:
                 click.echo(f"{csv_file}: {error}", err=True)

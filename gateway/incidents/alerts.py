@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.config import Settings
 from gateway.db import utcnow
 from gateway.incidents.audit import log_event
-from gateway.incidents.labels import CLOSED, facts_summary, fit_list, hazard_label, place_name, village_label
+from gateway.incidents.labels import CLOSED, facts_summary, hazard_label, place_name, village_label
 from gateway.incidents.store import facts_of
 from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import Region
@@ -25,7 +25,7 @@ from gateway.routing import Dispatch as RoutedDispatch
 from gateway.routing import IncidentFacts, Rules, escalation_due, escalation_schedule, route
 from gateway.sms.queue import SmsRequest, queue_sms_keyed, queue_sms_many
 from gateway.sms.templates import render
-from gateway.sms.text import MULTI
+from gateway.sms.text import MULTI, fit_list
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -126,19 +125,6 @@ def village_label(region: Region, village_code: str | None) -> str:
         return region.village_name(village_code)
     except KeyError:
         return village_code
-
-
-def fit_list(lines: Sequence[str], room: int, separator: str, more: Callable[[int], str]) -> str:
-    """As many ``lines`` as fit ``room`` characters, in order (the first always), then ``more(how many are left)``."""
-    shown: list[str] = []
-    for n, line in enumerate(lines):
-        left = len(lines) - n - 1
-        reserve = len(separator) + len(more(left)) if left else 0
-        if shown and len(separator.join([*shown, line])) + reserve > room:
-            shown.append(more(len(lines) - n))
-            break
-        shown.append(line)
-    return separator.join(shown)
 
 
 # ---- local time ------------------------------------------------------------------------------------------

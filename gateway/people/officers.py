@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,10 @@ from gateway.csv_file import delimiter_of
 from gateway.db import utcnow
 from gateway.models import Officer
 from gateway.phones import normalize_phone
+
+if TYPE_CHECKING:
+    from gateway.parsers import Region
+    from gateway.routing import Rules
 
 COLUMNS = ("name", "phone", "agency", "role", "districts")
 ROLES = ("officer", "supervisor")
@@ -92,6 +97,12 @@ def read_roster(
         seen[(phone, agency)] = line
         rows.append(OfficerRow(line, name, phone, agency, role, codes))
     return rows, errors
+
+
+def district_roster(text: str, rules: Rules, region: Region) -> tuple[list[OfficerRow], list[RowError]]:
+    """Read a roster for this district: its routing agencies and the coordinator desk, its kecamatan."""
+    districts = {code for code, _ in region.districts()}
+    return read_roster(text, [*rules.agencies, rules.coordinator.code], districts.__contains__)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -85,3 +86,16 @@ def prepare(text: str) -> SmsText:
     cleaned = to_gsm7(text)
     encoding = encoding_of(cleaned)
     return SmsText(cleaned, encoding, count_segments(cleaned, encoding))
+
+
+def fit_list(lines: Sequence[str], room: int, separator: str, more: Callable[[int], str]) -> str:
+    """As many ``lines`` as fit ``room`` characters, in order (the first always), then ``more(how many are left)``."""
+    shown: list[str] = []
+    for n, line in enumerate(lines):
+        left = len(lines) - n - 1
+        reserve = len(separator) + len(more(left)) if left else 0
+        if shown and len(separator.join([*shown, line])) + reserve > room:
+            shown.append(more(len(lines) - n))
+            break
+        shown.append(line)
+    return separator.join(shown)

@@ -11,7 +11,7 @@ from gateway.aid.codes import format_code
 from gateway.models import Contact, InboundMessage, Incident, OutboundMessage, Report
 from gateway.runtime import Runtime
 from gateway.ussd.sessions import KEY_PREFIX, TTL_SECONDS
-from tests.conftest import SECRET, exchange, run_worker, sms_to
+from tests.conftest import SECRET, exchange, load_roster, run_worker, sms_to
 from tests.test_aid import BUDI_KK, BUDI_PHONE, ROSTER, load_registry, run_allocation
 from tests.ussd.conftest import PHONE, dial, new_session, post_ussd, ussd_form
 
@@ -184,12 +184,8 @@ def test_check_aid_says_when_nothing_waits(client: FlaskClient, registry: None) 
 
 def test_check_aid_lists_pending_pickups(client: FlaskClient, rt: Runtime, registry: None) -> None:
     from gateway.aid.ledger import add_affected
-    from gateway.people.officers import apply_roster, read_roster
 
-    districts = {code for code, _ in rt.region.districts()}
-    rows, _ = read_roster(ROSTER, [*rt.rules.agencies, rt.rules.coordinator.code], districts.__contains__)
-    with rt.db.session() as session:
-        apply_roster(session, rows)
+    load_roster(rt, ROSTER)
     dial(client, REPORT)
     with rt.db.session() as session:
         add_affected(session, session.scalars(select(Incident)).one(), ["3324150101150001"], source="csv")
