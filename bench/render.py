@@ -29,6 +29,7 @@ TITLES = {  # known benchmarks, in the order of the page; any other follows unde
     "ussd": "USSD: `bench/ussd.py` — concurrent sessions walking the report flow",
     "parser": "Parser: `bench/parser.py` — messages/s on one core",
     "aid": "Aid ledger: `bench/aid.py` — registry import and allocation",
+    "faults": "Faults: `bench/faults.py` — the real processes under faults: replies lost, doubled, in doubt",
 }
 HEADER = """\
 # Benchmark results
