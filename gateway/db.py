@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -37,6 +37,7 @@ def utcnow() -> datetime:
 
 
 T = TypeVar("T")
+MIGRATION_LOCK = 0x6761_7465  # PostgreSQL advisory lock key held while migrating ("gate")
 IN_BATCH = 500  # values in one IN (...) list: far below every dialect's limit on bound parameters
 
 
@@ -193,10 +194,37 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Bring the schema up to the newest migration."""
+        """Bring the schema up to the newest migration, one process at a time.
+
+        Every command upgrades first, so a worker and a relay started together would race on the same
+        CREATE TABLE; the second waits here for the first and then finds nothing to do.
+        """
         from alembic import command
 
-        command.upgrade(alembic_config(self), "head")
+        with self._migration_lock():
+            command.upgrade(alembic_config(self), "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """PostgreSQL: a session advisory lock; SQLite: a file lock beside the database file."""
+        if self.is_sqlite:
+            database = make_url(self.url).database
+            if not database or database == ":memory:":
+                yield
+                return
+            fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o640)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing releases the lock
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
     def dispose(self) -> None:
         self.engine.dispose()

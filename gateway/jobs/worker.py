@@ -69,6 +69,12 @@ class Worker(SimpleWorker):
         self.runtime = runtime
         self.outage = outage or Outage()
 
+    stop_asked = False  # a SIGTERM or Ctrl-C came: RQ sets its own flag only while a job runs
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
     def perform_job(self, job: Job, *args: Any, **kwargs: Any) -> bool:
         if isinstance(job, RuntimeJob):
             job.runtime = self.runtime  # on this job object only: nothing is stored with the job
@@ -97,7 +103,7 @@ def work(runtime: Runtime, *, burst: bool = False, logging_level: str = "WARNING
         worker = Worker(runtime, outage)
         with contextlib.suppress(redis.RedisError):  # RQ's start and teardown talk to Redis too
             worker.work(burst=burst, with_scheduler=False, logging_level=logging_level)
-        if burst or getattr(worker, "_stop_requested", False):
+        if burst or worker.stop_asked:
             return
         try:
             wait_for_redis(runtime, outage)
