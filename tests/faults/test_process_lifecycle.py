@@ -56,7 +56,8 @@ def test_an_idle_worker_stops_at_once_on_sigterm(
         with gateway_process(["worker"], env, tmp_path / "worker.log") as worker:
             wait_until(lambda: live_consumers(rt) >= 1, "the worker to start")
             worker.send_signal(signal.SIGTERM)  # as systemd, a Procfile runner or Ctrl-C stops it
-            assert worker.wait(timeout=10) == 0
+            # 0 once RQ's handler is in; SIGTERM's own exit if the signal beat it (nothing was in flight either way)
+            assert worker.wait(timeout=10) in (0, -signal.SIGTERM)
         assert "Redis unavailable" not in (tmp_path / "worker.log").read_text()
     finally:
         rt.close()
