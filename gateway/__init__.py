@@ -30,7 +30,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs:
     from gateway.jobs.relay import Batcher, Relay
     from gateway.logs import configure_logging
     from gateway.runtime import Runtime
-    from gateway.webhooks import BadInput, bad_request, delivery, sms, ussd
+    from gateway.webhooks import BadInput, bad_request, delivery, kannel, sms, ussd
 
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
     configure_logging()
@@ -46,6 +46,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs:
     app.register_blueprint(sms.bp)
     app.register_blueprint(delivery.bp)
     app.register_blueprint(ussd.bp)
+    app.register_blueprint(kannel.bp)
     app.register_blueprint(health.bp)
     app.register_error_handler(BadInput, lambda error: bad_request(str(error)))
     return app

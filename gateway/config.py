@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-SMS_BACKENDS = ("file", "africastalking")
+SMS_BACKENDS = ("file", "africastalking", "kannel")
 LANGUAGES = ("id", "en")
 AT_PRODUCTION_URL = "https://api.africastalking.com/version1"
 AT_SANDBOX_URL = "https://api.sandbox.africastalking.com/version1"
@@ -40,6 +40,11 @@ class Settings:
     at_api_key: str = ""
     at_sender_id: str = ""
     at_api_url: str = ""
+    kannel_sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_username: str = ""
+    kannel_password: str = ""
+    kannel_smsc: str = ""  # smsc-ids to route by, in failover order (comma-separated); empty: Kannel routes
+    gateway_public_url: str = "http://127.0.0.1:8000"  # the base URL Kannel calls back (delivery reports)
     webhook_secret: str = ""
     gateway_region: str = "33.24"
     default_language: str = "id"
@@ -49,6 +54,8 @@ class Settings:
     reply_budget_per_hour: int = 10  # replies one phone may get in an hour; beyond, its messages are kept, not answered
     allowed_countries: tuple[str, ...] = ("ID",)  # SMS go only to phones of these countries (ISO 3166 codes)
     sms_max_per_second: int = 0  # the provider link's ceiling, shared by every worker; 0: none
+    warning_max_per_second: int = 10  # early warnings' own ceiling per link (within SMS_MAX_PER_SECOND); 0: none
+    warning_price_per_segment: int = 350  # IDR an SMS segment costs, for a warning's estimate (dry run)
     relay_interval_seconds: float = 1.0
     routing_agencies_file: Path | None = None
     routing_rules_file: Path | None = None
@@ -57,6 +64,15 @@ class Settings:
     @property
     def redis_configured(self) -> bool:
         return bool(self.redis_url)
+
+    @property
+    def sms_backends(self) -> tuple[str, ...]:
+        """The SMS links in failover order: SMS_BACKEND may be one (``kannel``) or a list (``kannel,file``)."""
+        return tuple(name.strip() for name in self.sms_backend.split(",") if name.strip())
+
+    @property
+    def kannel_smscs(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.kannel_smsc.split(",") if name.strip())
 
     @property
     def at_base_url(self) -> str:
@@ -138,12 +154,17 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         var_dir=var_dir,
         database_url=env_str(env, "DATABASE_URL"),
         redis_url=env_str(env, "REDIS_URL"),
-        sms_backend=env_choice(env, "SMS_BACKEND", SMS_BACKENDS, "file"),
+        sms_backend=env_str(env, "SMS_BACKEND", "file").lower().replace(" ", ""),
         sms_file_path=Path(env_str(env, "SMS_FILE_PATH")) if env_str(env, "SMS_FILE_PATH") else Path(),
         at_username=env_str(env, "AT_USERNAME"),
         at_api_key=env_str(env, "AT_API_KEY"),
         at_sender_id=env_str(env, "AT_SENDER_ID"),
         at_api_url=env_str(env, "AT_API_URL"),
+        kannel_sendsms_url=env_str(env, "KANNEL_SENDSMS_URL", Settings.kannel_sendsms_url),
+        kannel_username=env_str(env, "KANNEL_USERNAME"),
+        kannel_password=env_str(env, "KANNEL_PASSWORD"),
+        kannel_smsc=env_str(env, "KANNEL_SMSC"),
+        gateway_public_url=env_str(env, "GATEWAY_PUBLIC_URL", Settings.gateway_public_url),
         webhook_secret=env_str(env, "WEBHOOK_SECRET"),
         gateway_region=env_str(env, "GATEWAY_REGION", "33.24"),
         default_language=env_choice(env, "DEFAULT_LANGUAGE", LANGUAGES, "id"),
@@ -153,6 +174,8 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         reply_budget_per_hour=env_int(env, "REPLY_BUDGET_PER_HOUR", 10, minimum=1),
         allowed_countries=env_countries(env, "ALLOWED_COUNTRIES", ("ID",)),
         sms_max_per_second=env_int(env, "SMS_MAX_PER_SECOND", 0, minimum=0),
+        warning_max_per_second=env_int(env, "WARNING_MAX_PER_SECOND", 10, minimum=0),
+        warning_price_per_segment=env_int(env, "WARNING_PRICE_PER_SEGMENT", 350, minimum=0),
         relay_interval_seconds=env_float(env, "RELAY_INTERVAL_SECONDS", 1.0),
         routing_agencies_file=env_path(env, "ROUTING_AGENCIES_FILE"),
         routing_rules_file=env_path(env, "ROUTING_RULES_FILE"),
@@ -181,16 +204,19 @@ def _complete(settings: Settings) -> Settings:
         changes["webhook_secret"] = _stored_secret(var_dir)
         secret_source = f"WEBHOOK_SECRET (here the secret stored in {var_dir / 'webhook_secret'})"
     settings = replace(settings, **changes)
-    if settings.sms_backend not in SMS_BACKENDS:
-        raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}; got {settings.sms_backend!r}")
+    backends = settings.sms_backends
+    if not backends or any(name not in SMS_BACKENDS for name in backends) or len(set(backends)) < len(backends):
+        raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, or several of them in failover "
+                          f"order (kannel,africastalking); got {settings.sms_backend!r}")  # fmt: skip
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     _check_region(settings.gateway_region)
     _check_database_url(settings.database_url)
     _check_redis_url(settings.redis_url)
-    if settings.sms_backend == "file":
+    if "file" in backends:
         _check_file("SMS_FILE_PATH", settings.sms_file_path)
     _check_africastalking(settings)
+    _check_kannel(settings)
     if len(settings.webhook_secret) < 16:
         raise ConfigError(f"{secret_source} must be at least 16 characters")
     if not _URL_SAFE.match(settings.webhook_secret):
@@ -251,13 +277,36 @@ def _check_africastalking(settings: Settings) -> None:
     if settings.at_sender_id and not _SENDER_ID.match(settings.at_sender_id):
         raise ConfigError("AT_SENDER_ID must be an alphanumeric sender id of at most 11 characters, or a short "
                           f"code or number; got {settings.at_sender_id!r}")  # fmt: skip
-    if settings.sms_backend != "africastalking":
+    if "africastalking" not in settings.sms_backends:
         return
     missing = [name for name, value in (("AT_USERNAME", settings.at_username), ("AT_API_KEY", settings.at_api_key))
                if not value]  # fmt: skip
     if missing:
         raise ConfigError(f"SMS_BACKEND=africastalking needs AT_USERNAME and AT_API_KEY; {' and '.join(missing)} "
                           f"{'is' if len(missing) == 1 else 'are'} not set")  # fmt: skip
+
+
+def _check_kannel(settings: Settings) -> None:
+    """Kannel's sendsms URL and our public URL must be http(s) URLs; SMS_BACKEND=kannel needs a sendsms user."""
+    for name, url in (("KANNEL_SENDSMS_URL", settings.kannel_sendsms_url),
+                      ("GATEWAY_PUBLIC_URL", settings.gateway_public_url)):  # fmt: skip
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{name} must be an http:// or https:// URL, got {url!r}")
+    smscs = settings.kannel_smscs
+    if any(not re.fullmatch(r"[A-Za-z0-9_.-]{1,20}", smsc) for smsc in smscs) or len(set(smscs)) < len(smscs):
+        raise ConfigError(
+            f"KANNEL_SMSC must list distinct smsc-ids (letters, digits, - _ .), got {settings.kannel_smsc!r}"
+        )
+    if "kannel" not in settings.sms_backends:
+        return
+    missing = [name for name, value in (("KANNEL_USERNAME", settings.kannel_username),
+                                        ("KANNEL_PASSWORD", settings.kannel_password)) if not value]  # fmt: skip
+    if missing:
+        raise ConfigError(
+            f"SMS_BACKEND=kannel needs KANNEL_USERNAME and KANNEL_PASSWORD (a sendsms-user of "
+            f"kannel.conf); {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
+        )
 
 
 def _check_district_files(settings: Settings) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.jobs.relay import backlog
 from gateway.jobs.worker import live_consumers
 from gateway.runtime import Runtime
+from gateway.sms.providers import link_states
 from gateway.sms.queue import in_doubt, withheld
 from gateway.webhooks import runtime
 
@@ -28,6 +29,7 @@ def healthz() -> tuple[Response, int]:
     body: dict[str, Any] = {"redis": rt.redis_state(), "consumers": _consumers(rt)}
     messages, age = rt.spool.backlog()
     body["spool"] = {"messages": messages, "oldest_seconds": age}
+    body["sms_links"] = link_states(rt.provider)
     try:
         with rt.db.session() as session:
             session.execute(text("SELECT 1"))
@@ -57,6 +59,9 @@ def problems(body: dict[str, Any]) -> list[str]:
         found.append("jobs whose process is gone: the relay takes them back")
     if body.get("sms_in_doubt", 0):
         found.append("SMS in doubt: check them in the provider's dashboard")
+    down = [name for name, state in body.get("sms_links", {}).items() if state not in ("ok", "configured")]
+    if down:
+        found.append(f"SMS link(s) {', '.join(down)} not working: SMS go out through the next link, or wait")
     if body["spool"]["messages"]:
         found.append("reports in the spool: the relay replays them once the database answers")
     return found

@@ -155,6 +155,7 @@ def make_file(tmp_path: Path, text: str = "x") -> str:
 
 
 AT = {"SMS_BACKEND": "africastalking", "AT_USERNAME": "sandbox", "AT_API_KEY": "key"}
+KANNEL = {"SMS_BACKEND": "kannel", "KANNEL_USERNAME": "gateway", "KANNEL_PASSWORD": "secret"}
 BAD_VALUES = [
     ("DATABASE_URL", "mysql://root@db/gateway"), ("DATABASE_URL", "postgresql://u:hunter2@db:port/gateway"),
     ("DATABASE_URL", "sqlite:///{folder}"), ("REDIS_URL", "http://127.0.0.1:6379"), ("REDIS_URL", "redis://127.0.0.1:port/0"),
@@ -166,6 +167,10 @@ BAD_VALUES = [
     ("SMS_TIMEOUT_SECONDS", "-1"), ("RELAY_INTERVAL_SECONDS", "inf"), ("ROUTING_AGENCIES_FILE", "{missing}"),
     ("ROUTING_AGENCIES_FILE", "{file}"), ("ROUTING_RULES_FILE", "{file}"), ("AID_PROGRAMS_FILE", "{file}"),
     ("REPLY_BUDGET_PER_HOUR", "0"), ("ALLOWED_COUNTRIES", "Indonesia"), ("SMS_MAX_PER_SECOND", "fast"),
+    ("SMS_BACKEND", "kannel,pigeon"), ("SMS_BACKEND", "kannel,kannel"), ("KANNEL_USERNAME", ""),
+    ("KANNEL_PASSWORD", ""), ("KANNEL_SENDSMS_URL", "127.0.0.1:13013/cgi-bin/sendsms"),
+    ("KANNEL_SMSC", "modem,modem"), ("KANNEL_SMSC", "smsc with spaces"), ("GATEWAY_PUBLIC_URL", "ftp://gateway"),
+    ("WARNING_MAX_PER_SECOND", "-1"), ("WARNING_PRICE_PER_SEGMENT", "Rp350"),
 ]  # fmt: skip
 
 
@@ -174,7 +179,8 @@ def test_a_bad_value_of_any_variable_stops_the_start_naming_it(
     env: dict[str, str], tmp_path: Path, name: str, value: str
 ) -> None:
     value = value.format(folder=make_folder(tmp_path), file=make_file(tmp_path, "- x: [\n"), missing=tmp_path / "no")
-    line = error_line(invoke({**env, **(AT if name.startswith("AT_") else {}), name: value}, "init"))
+    extra = AT if name.startswith("AT_") else KANNEL if name.startswith("KANNEL_") else {}
+    line = error_line(invoke({**env, **extra, name: value}, "init"))
     assert line.startswith("Error: ") and name in line
     assert "hunter2" not in line
 

@@ -115,7 +115,7 @@ class FlakyProvider:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def send(self, phone: str, sms: SmsText) -> Accepted:
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
         self.calls.append(phone)
         if len(self.calls) == 2:
             raise RuntimeError("the SDK tripped over its own feet")
@@ -148,7 +148,7 @@ def test_a_provider_crash_mid_batch_is_retried_and_the_rest_go_out(rt: Runtime) 
 class InterruptedProvider(FlakyProvider):
     """The worker is told to stop (Ctrl-C) while the provider takes the second message."""
 
-    def send(self, phone: str, sms: SmsText) -> Accepted:
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
         self.calls.append(phone)
         if len(self.calls) == 2:
             raise KeyboardInterrupt

@@ -13,6 +13,8 @@ from gateway.models import Dispatch, Incident, Officer
 from gateway.parsers import load_region
 from gateway.sms.templates import LANGUAGES, render, template_names
 from gateway.sms.text import count_segments, prepare, to_gsm7
+from gateway.warnings.send import WarningError, check_text
+from gateway.warnings.subscriptions import LIST_ROOM
 
 REGION = load_region("33.24")
 LONGEST_DISTRICT = max((name for _, name in REGION.districts()), key=len)
@@ -33,8 +35,19 @@ def longest_digest() -> str:
     return min((str(digest_values(REGION, items, language)["escalated"]) for language in LANGUAGES), key=len)
 
 
-# Alerts and escalations carry facts and a task: two segments. Everything else: one.
-BUDGET = {"alert": 2, "escalation": 2}
+def longest_warning() -> str:
+    """The longest warning text `gateway warn` accepts (it refuses what would need a third segment)."""
+    for length in range(320, 0, -1):
+        try:
+            check_text(REGION, "waspada", "x" * length)
+        except WarningError:
+            continue
+        return "x" * length
+    raise AssertionError("no warning text fits")
+
+
+# Alerts, escalations and early warnings carry facts, a task or the operator's text: two segments. The rest: one.
+BUDGET = {"alert": 2, "escalation": 2, "early_warning": 2}
 WORST = {
     "hazard": LONGEST_HAZARD,
     "place": f"{LONGEST_VILLAGE}, Kec. {LONGEST_DISTRICT}",
@@ -69,11 +82,15 @@ WORST = {
     "unregistered": "999",
     "count": "99",  # reports an escalation digest lists
     "escalated": longest_digest(),
+    # early warnings: the longest level and text the CLI accepts, a watch list cut to its room
+    "level": "WASPADA",
+    "text": longest_warning(),
+    "villages": "v" * LIST_ROOM,
 }
 # Replies that show the command to send again carry the typed keyword and the typed place (cut to 24).
 AS_TYPED = {"hazard": LONGEST_KEYWORD, "place": LONGEST_VILLAGE.upper()[:24]}
 TYPED_IN = {"report_no_place", "report_unknown_place", "report_ambiguous_place", "report_no_village",
-            "report_no_hazard"}  # fmt: skip
+            "report_no_hazard", "watch_ambiguous", "watch_unknown"}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -10,6 +10,8 @@ import click
 from gateway.cli.common import check_rules, local_app, runtime, safe_url, settings
 from gateway.runtime import QUEUE_NAME
 
+KANNEL_GET_URL_FIELDS = "from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&ts=%T&smsc=%i"  # see the README
+
 
 @click.command()
 def init() -> None:
@@ -62,6 +64,7 @@ def serve(host: str, port: int) -> None:
         click.echo("callback URLs for Africa's Talking (keep the secret private):")
         for name in ("sms", "delivery", "ussd"):
             click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
+        click.echo(f"  kannel    {base}/webhooks/kannel?secret={secret}&{KANNEL_GET_URL_FIELDS}  (smsbox get-url)")
         click.echo(f"  health    {base}/healthz")
         try:
             run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -24,6 +24,7 @@ from gateway.runtime import Setup
 from gateway.sms.budget import window_key
 from gateway.sms.queue import SmsRequest, queue_sms_many
 from gateway.sms.reply import Reply
+from gateway.warnings.subscriptions import watch_command
 
 MAX_LISTED = 3  # kecamatan named in an "ambiguous place" reply: more would not fit one SMS
 
@@ -85,6 +86,8 @@ def act(
         return status_command(session, inbound.phone, setup.programs, language)
     if result.intent == "register":
         return register_command(session, setup, inbound.phone, result)
+    if result.intent in ("watch", "unwatch"):
+        return watch_command(session, setup.region, inbound.phone, result, language)
     if result.intent in ("confirm_link", "cancel_link"):
         return answer_link(session, setup.settings, inbound.phone, result.code, result.intent == "confirm_link")
     return Reply("format_help")

@@ -7,6 +7,9 @@ from datetime import datetime
 
 PROCESS_INBOUND = "process_inbound"  # read an inbound message and answer it (gateway.inbound)
 SEND_SMS = "send_sms"  # hand one queued SMS to the provider (gateway.sms.send)
+SEND_WARNING = "send_warning"  # hand one early-warning SMS to the provider, in the warnings' lane (gateway.warnings)
+WARNING_QUEUE = "gateway-warnings"  # the warnings' RQ queue: workers take from it only when the main one is empty
+LANE_KINDS = frozenset({SEND_WARNING})  # job kinds handed to WARNING_QUEUE
 RQ_ENTRY_POINT = "workers.tasks.run_outbox_jobs"  # what RQ runs: a batch of outbox ids, with the worker's runtime
 
 

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
 from gateway.inbound.store import UNAVAILABLE, store_spooled
-from gateway.jobs.kinds import RQ_ENTRY_POINT
+from gateway.jobs.kinds import LANE_KINDS, RQ_ENTRY_POINT
 from gateway.jobs.runner import execute_many
 from gateway.jobs.worker import live_consumers
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.runtime import Runtime
+from gateway.warnings.lane import hand_off_warnings
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ class Relay:
         stranded: list[int] = []
         with self.rt.db.session() as session:
             self._recover_stale(session, now)
-            due = [row.id for row in session.execute(self._due(now, queue_up)).all()]
+            due_rows = session.execute(self._due(now, queue_up)).all()
+            due = [row.id for row in due_rows]
+            lane = {row.id for row in due_rows if row.kind in LANE_KINDS}
             if queue_up and self.runs_jobs and not self._consumed():
                 stranded = [row.id for row in session.execute(self._stranded(now)).all()]
         if stranded:
@@ -105,7 +108,8 @@ class Relay:
             due = [job_id for job_id in due if job_id not in set(stranded)]
         if not due:
             return replayed + len(stranded)
-        if queue_up and self._enqueue(due):
+        main = [job_id for job_id in due if job_id not in lane]
+        if queue_up and self._enqueue(main) and (not lane or hand_off_warnings(self.rt, sorted(lane))):
             with self.rt.db.session() as session:
                 session.execute(update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=now))
         elif self.runs_jobs:
@@ -158,9 +162,10 @@ class Relay:
             return False
         return True
 
-    def _due(self, now: datetime, queue_up: bool) -> Select[int]:
+    def _due(self, now: datetime, queue_up: bool) -> Select[int, str]:
         """Pending rows whose time has come, and that no live hand-off is looking after."""
-        due = select(OutboxJob.id).where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.available_at <= now)
+        due = select(OutboxJob.id, OutboxJob.kind).where(OutboxJob.status == OutboxStatus.PENDING,
+                                                         OutboxJob.available_at <= now)  # fmt: skip
         if queue_up:
             missed_hand_off = (
                 (OutboxJob.attempts == 0)
@@ -172,8 +177,8 @@ class Relay:
             )
             lost_by_redis = OutboxJob.enqueued_at <= now - REQUEUE_AFTER
             due = due.where(or_(missed_hand_off, retry_not_handed, lost_by_redis))
-        # Without Redis every due row runs here at once: nothing else will.
-        return due.order_by(OutboxJob.id).limit(BATCH)
+        # Without Redis every due row runs here at once: nothing else will. Warnings wait for the rest.
+        return due.order_by(OutboxJob.kind.in_(LANE_KINDS), OutboxJob.id).limit(BATCH)
 
     def _recover_stale(self, session: Session, now: datetime) -> None:
         """Take back running jobs whose process stopped renewing their lease (see gateway.jobs.lease)."""

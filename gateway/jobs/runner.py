@@ -12,11 +12,12 @@ from sqlalchemy import Table, bindparam, update
 
 from gateway.db import utcnow
 from gateway.inbound import process_inbound
-from gateway.jobs.kinds import PROCESS_INBOUND, SEND_SMS, Outcome
+from gateway.jobs.kinds import PROCESS_INBOUND, SEND_SMS, SEND_WARNING, Outcome
 from gateway.jobs.lease import JOB_LEASE, Lease
 from gateway.models import OutboxJob, OutboxStatus
 from gateway.runtime import Runtime
 from gateway.sms.send import deliver
+from gateway.warnings.lane import deliver_warnings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def in_one_go(run: Callable[[Runtime, Sequence[int]], list[Outcome]]) -> JobKind
 JOBS: dict[str, JobKind] = {
     PROCESS_INBOUND: in_one_go(process_inbound),
     SEND_SMS: in_one_go(deliver),
+    SEND_WARNING: in_one_go(deliver_warnings),
 }
 MAX_JOB_ATTEMPTS = 8
 

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
 from gateway.db import utcnow
+from gateway.jobs.kinds import WARNING_QUEUE
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,10 @@ class Worker(SimpleWorker):
     def __init__(self, runtime: Runtime, outage: Outage | None = None, **kwargs: Any) -> None:
         if runtime.queue is None or runtime.redis is None:
             raise ValueError("a worker needs REDIS_URL")
-        super().__init__([runtime.queue], connection=runtime.redis, job_class=RuntimeJob, worker_ttl=WORKER_TTL,
-                         **kwargs)  # fmt: skip
+        # The warnings' lane second: RQ takes from it only while the gateway's queue is empty (gateway.warnings.lane).
+        lane = Queue(WARNING_QUEUE, connection=runtime.redis)
+        super().__init__([runtime.queue, lane], connection=runtime.redis, job_class=RuntimeJob,
+                         worker_ttl=WORKER_TTL, **kwargs)  # fmt: skip
         self.runtime = runtime
         self.outage = outage or Outage()
 

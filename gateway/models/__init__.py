@@ -9,6 +9,7 @@ from gateway.models.messages import InboundMessage, OutboundMessage, OutboundSta
 from gateway.models.outbox import OutboxJob, OutboxStatus
 from gateway.models.people import Contact, Household, Officer, Person
 from gateway.models.ussd import UssdSession
+from gateway.models.warnings import EarlyWarning, Subscription, WarningRecipient
 
 __all__ = [
     "AffectedHousehold",
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "Contact",
     "Dispatch",
+    "EarlyWarning",
     "Household",
     "InboundMessage",
     "Incident",
@@ -29,5 +31,7 @@ __all__ = [
     "Person",
     "RegistryImport",
     "Report",
+    "Subscription",
     "UssdSession",
+    "WarningRecipient",
 ]

@@ -53,7 +53,12 @@ KEYWORDS: dict[str, tuple[Intent, Language | None]] = {
     "bahasa": ("language", "id"),
     "language": ("language", "en"),
     "lang": ("language", "en"),
+    "pantau": ("watch", "id"),
+    "watch": ("watch", "en"),
+    "unwatch": ("unwatch", "en"),
 }
+# `BERHENTI PANTAU <desa>` / `STOP WATCH <desa>`: a stop keyword before a watch keyword stops one desa's warnings.
+WATCH_WORDS = frozenset(word for word, (intent, _) in KEYWORDS.items() if intent == "watch")
 
 # `terima kasih` thanks someone; it acknowledges no alert.
 COURTESIES: dict[str, frozenset[str]] = {"terima": frozenset({"kasih", "kasi", "ksh", "kasihh"})}
@@ -111,6 +116,8 @@ def keyword_of(tokens: Tokens) -> Keyword | None:
     if found is not None:
         if len(words) > 1 and words[1] in COURTESIES.get(words[0], ()):
             return None
+        if found[0] == "stop" and len(words) > 1 and words[1] in WATCH_WORDS:
+            return Keyword("unwatch", found[1] or KEYWORDS[words[1]][1], 1)
         if found[0] in LINK_ANSWERS and not (len(words) > 1 and _LINK_CODE.fullmatch(words[1])):
             return None  # `ya ada banjir ...` is no answer to a link notice
         return Keyword(*found, 0)

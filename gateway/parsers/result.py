@@ -20,6 +20,8 @@ Intent = Literal[
     "victim",
     "confirm_link",
     "cancel_link",
+    "watch",
+    "unwatch",
     "unknown",
 ]
 

@@ -9,6 +9,7 @@ from gateway.parsers.region import Region
 from gateway.parsers.reports import read_report
 from gateway.parsers.result import ParseResult
 from gateway.parsers.tokens import tokenize
+from gateway.parsers.watch import read_watch
 
 
 def parse(text: str, region: Region) -> ParseResult:
@@ -32,6 +33,9 @@ def parse(text: str, region: Region) -> ParseResult:
         if keyword.intent == "report" or (keyword.intent == "help" and HAZARD_WORDS.intersection(tokens.words[1:])):
             tokens.take(keyword.position, keyword.position + 1)
             return read_report(tokens, region, keyword.language)
+        if keyword.intent in ("watch", "unwatch"):
+            tokens.take(0, keyword.position + 1)
+            return read_watch(keyword.intent, tokens, region, keyword.language)
         command = read_command(keyword.intent, tokens, detect_language(tokens.words, keyword.language))
         if command.intent == "victim" and not command.ids and HAZARD_WORDS.intersection(tokens.words[1:]):
             tokens.take(keyword.position, keyword.position + 1)

@@ -41,7 +41,7 @@ class AfricasTalkingProvider:
         # The SDK has no option for its endpoint; AT_API_URL points it at a sandbox or a local test server.
         self.service._baseUrl = base_url
 
-    def send(self, phone: str, sms: SmsText) -> Accepted:
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
         """Send one SMS and read the recipient's status code."""
         try:
             response = self.service.send(sms.text, [phone], sender_id=self.sender_id, timeout=self.timeout)

@@ -14,11 +14,13 @@ class Accepted:
 
     message_id: str
     status: str
+    link: str = ""  # the link that took it, when SMS_BACKEND lists several (providers.Failover)
 
 
 class Provider(Protocol):
     name: str
 
-    def send(self, phone: str, sms: SmsText) -> Accepted:
-        """Hand one SMS to ``phone`` (E.164) over; raise ProviderError when it is not accepted."""
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
+        """Hand one SMS to ``phone`` (E.164) over; raise ProviderError when it is not accepted. ``ref`` is our
+        outbound id, for a provider whose delivery reports can carry it back."""
         ...

@@ -13,7 +13,8 @@ from __future__ import annotations
 class ProviderError(Exception):
     """The provider did not accept the message (``permanent``: a retry cannot help), or may have (``in_doubt``)."""
 
-    def __init__(self, message: str, *, permanent: bool, in_doubt: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool, in_doubt: bool = False, link: str = "") -> None:
         super().__init__(message)
         self.permanent = permanent
         self.in_doubt = in_doubt
+        self.link = link  # the link that failed, when SMS_BACKEND lists several

@@ -18,7 +18,7 @@ class FileProvider:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, phone: str, sms: SmsText) -> Accepted:
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
         """Append the SMS as one JSON line; one write call, so processes sharing the file never interleave."""
         message_id = f"file-{uuid.uuid4().hex}"
         record = {"id": message_id, "to": phone, "text": sms.text, "segments": sms.segments,

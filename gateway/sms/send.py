@@ -56,7 +56,7 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
                 continue
             phone, text, encoding, segments, attempts = claimed
             try:
-                accepted = rt.provider.send(phone, SmsText(text, encoding, segments))
+                accepted = rt.provider.send(phone, SmsText(text, encoding, segments), ref=str(outbound_id))
             except ProviderError as error:
                 outcomes.append(_record_failure(rt, outbound_id, attempts, error))
                 continue
@@ -76,7 +76,7 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
 
 def _sent_row(rt: Runtime, taken: Taken, now: datetime) -> dict[str, object]:
     outbound_id, accepted = taken
-    return {"message_id": outbound_id, "provider": rt.provider_name, "now": now,
+    return {"message_id": outbound_id, "provider": accepted.link or rt.provider_name, "now": now,
             "provider_id": accepted.message_id, "delivery": accepted.status}  # fmt: skip
 
 
@@ -115,7 +115,8 @@ def _not_claimed(rt: Runtime, outbound_id: int, now: datetime) -> Outcome:
 def _record_failure(rt: Runtime, outbound_id: int, attempts: int, error: ProviderError) -> Outcome:
     now = utcnow()
     give_up = error.permanent or attempts >= rt.settings.sms_max_attempts
-    values: dict[str, object] = {"last_error": str(error)[:500], "provider": rt.provider_name, "lease_until": None}
+    values: dict[str, object] = {"last_error": str(error)[:500], "provider": error.link or rt.provider_name,
+                                 "lease_until": None}  # fmt: skip
     retry_at = None
     if error.in_doubt:  # the provider may have it: never resend blindly (see settle_doubt)
         values.update(status=OutboundStatus.IN_DOUBT, lease_until=now)

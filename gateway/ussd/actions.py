@@ -35,7 +35,11 @@ from gateway.ussd.effects import (
     ReportAccepted,
     SetLanguage,
     SubmitReport,
+    Watch,
+    Watched,
+    WatchList,
 )
+from gateway.warnings.subscriptions import stopped, watch, watched
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def perform(rt: Runtime, call: Call, effect: Effect) -> tuple[Outcome, list[int]
         return check_aid(rt, call, effect), []
     if isinstance(effect, LinkPhone):
         return link(rt, call, effect)
+    if isinstance(effect, Watch | WatchList):
+        return watch_village(rt, call, effect), []
     return set_language(rt, call, effect), []
 
 
@@ -141,3 +147,12 @@ def set_language(rt: Runtime, call: Call, effect: SetLanguage) -> LanguageSet:
     with rt.db.session() as session:
         contact_for(session, call.phone).language = effect.language
     return LanguageSet(effect.language)
+
+
+def watch_village(rt: Runtime, call: Call, effect: Watch | WatchList) -> Watched:
+    """Subscribe the caller to a desa's early warnings (as SMS PANTAU does), then list the desa it watches."""
+    with rt.db.session() as session:
+        if isinstance(effect, Watch):
+            watch(session, call.phone, effect.village_code, "ussd")
+        places = tuple(place_name(rt.region, code) for code, _ in watched(session, call.phone))
+        return Watched(places, stopped(session, call.phone))

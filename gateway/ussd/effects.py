@@ -42,7 +42,22 @@ class SetLanguage:
     language: str
 
 
-Effect = SubmitReport | CheckAid | LinkPhone | SetLanguage
+@dataclass(frozen=True)
+class Watch:
+    """Send the caller early warnings for a desa (as SMS PANTAU does)."""
+
+    village_code: str
+    language: str
+
+
+@dataclass(frozen=True)
+class WatchList:
+    """List the desa the caller gets early warnings for."""
+
+    language: str
+
+
+Effect = SubmitReport | CheckAid | LinkPhone | SetLanguage | Watch | WatchList
 
 
 @dataclass(frozen=True)
@@ -74,4 +89,10 @@ class LanguageSet:
     language: str
 
 
-Outcome = ReportAccepted | Pickups | Linked | NotInRegistry | LanguageSet
+@dataclass(frozen=True)
+class Watched:
+    places: tuple[str, ...]  # the desa the phone is warned about, with their kecamatan
+    stopped: bool  # the phone sent STOP: it gets no warnings until MULAI
+
+
+Outcome = ReportAccepted | Pickups | Linked | NotInRegistry | LanguageSet | Watched

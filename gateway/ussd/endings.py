@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from gateway.aid.pickup_list import HIDDEN, list_pickups
 from gateway.incidents.labels import hazard_label
-from gateway.ussd.effects import Effect, Linked, NotInRegistry, Outcome, Pickups, ReportAccepted, SubmitReport
+from gateway.ussd.effects import (
+    Effect,
+    Linked,
+    NotInRegistry,
+    Outcome,
+    Pickups,
+    ReportAccepted,
+    SubmitReport,
+    Watched,
+)
 from gateway.ussd.machine import BODY, Screen, end
 from gateway.ussd.menus import TEXTS, say
 
@@ -22,7 +31,24 @@ def conclude(effect: Effect, outcome: Outcome) -> Screen:
         return end(say(text, language, kk=outcome.kk, village=outcome.village))
     if isinstance(outcome, NotInRegistry):
         return end(say("register_throttled" if outcome.throttled else "register_unknown", language))
+    if isinstance(outcome, Watched):
+        return end(_watched(outcome, language))
     return end(say("language_set", outcome.language))
+
+
+def _watched(outcome: Watched, language: str) -> str:
+    """The desa the caller is warned about, as many as fit the screen."""
+    if outcome.stopped:
+        return say("watching_stopped", language)
+    if not outcome.places:
+        return say("watching_none", language)
+    room = BODY - len(say("watching", language, places=""))
+    shown = list(outcome.places)
+    while len("; ".join(shown)) > room and len(shown) > 1:
+        shown.pop()
+    more = len(outcome.places) - len(shown)
+    places = "; ".join(shown) + (f" +{more}" if more else "")
+    return say("watching", language, places=places)
 
 
 def _pickups(outcome: Pickups, language: str) -> str:

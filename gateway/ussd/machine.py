@@ -24,6 +24,8 @@ from gateway.ussd.effects import (
     LinkPhone,
     SetLanguage,
     SubmitReport,
+    Watch,
+    WatchList,
 )
 from gateway.ussd.menus import (
     BACK,
@@ -164,6 +166,8 @@ class _Walk:
             effect = CheckAid(language)
         elif action == "link_phone":
             effect = LinkPhone(draft.nik or "", value or "", language)
+        elif action in ("watch", "watch_list"):
+            effect = Watch(draft.village or "", language) if action == "watch" else WatchList(language)
         elif action == "submit_report":
             assert draft.hazard and draft.village and draft.district and draft.households
             effect = SubmitReport(draft.hazard, draft.village, draft.district, draft.households, draft.needs,

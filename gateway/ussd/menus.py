@@ -101,6 +101,7 @@ MENUS: dict[str, Screen] = {
             Option(("Cek bantuan", "Check aid"), goto="check_aid"),
             Option(("Daftar (NIK)", "Register (NIK)"), goto="register"),
             Option(("Bahasa/Language", "Bahasa/Language"), goto="language"),
+            Option(("Peringatan dini", "Early warnings"), goto="warn"),
         ),
     ),
     "hazard": Pick(("Jenis bencana:", "What happened?"), source="hazards", field="hazard", goto="district"),
@@ -152,6 +153,34 @@ MENUS: dict[str, Screen] = {
         check="kk",
         action="link_phone",
     ),
+    # early warnings: the same kecamatan -> desa picking as a report, ending in a subscription (SMS PANTAU)
+    "warn": Menu(
+        ("Peringatan dini bencana lewat SMS:", "Disaster early warnings by SMS:"),
+        (
+            Option(("Pantau desa", "Watch a village"), goto="watch_district"),
+            Option(("Desa yang dipantau", "My villages"), action="watch_list"),
+        ),
+    ),
+    "watch_district": Pick(
+        ("Kecamatan:", "Kecamatan (sub-district):"), source="districts", field="district", goto="watch_village"
+    ),
+    "watch_village": Pick(
+        ("Desa/kelurahan:", "Desa (village):"),
+        source="villages",
+        field="village",
+        goto="watch_done",
+        search="watch_village_name",
+    ),
+    "watch_village_name": Ask(
+        ("Ketik sebagian nama desa:", "Type part of the village name:"),
+        check="village_name",
+        field="query",
+        goto="watch_village_match",
+    ),
+    "watch_village_match": Pick(
+        ("Desa yang cocok:", "Matching villages:"), source="matches", field="village", goto="watch_done"
+    ),
+    "watch_done": Finish("watch"),
     "language": Menu(
         ("Pilih bahasa / Choose language:", "Choose language / Pilih bahasa:"),
         (
@@ -253,6 +282,15 @@ TEXTS: dict[str, Text] = {
     "language_set": (
         "Bahasa: Bahasa Indonesia. Menu dan SMS akan memakai bahasa ini.",
         "Language: English. Menus and SMS will use English.",
+    ),
+    "watching": (
+        "Peringatan dini untuk: {places}. Dikirim lewat SMS. Berhenti: SMS BERHENTI PANTAU <desa>",
+        "Early warnings for: {places}. They come by SMS. To stop: SMS STOP WATCH <village>",
+    ),
+    "watching_none": ("Belum ada desa yang dipantau. Pilih 1 Pantau desa.", "No villages watched yet. Choose 1."),
+    "watching_stopped": (
+        "Nomor ini berhenti menerima SMS (STOP), juga peringatan dini. SMS MULAI untuk menerimanya lagi.",
+        "This number stopped SMS (STOP), early warnings too. SMS START to get them again.",
     ),
     "too_long": ("Sesi terlalu panjang. Silakan tekan kode USSD lagi.", "Session too long. Please dial again."),
     "unavailable": (

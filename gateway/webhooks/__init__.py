@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import Response, current_app, request
@@ -50,10 +51,11 @@ def require_form(required: tuple[str, ...]) -> Response | None:
     return None
 
 
-def form_field(name: str, max_length: int, *, strip_nul: bool = False) -> str:
+def form_field(name: str, max_length: int, *, strip_nul: bool = False, fields: Mapping[str, str] | None = None) -> str:
     """A form field that the database can store: at most ``max_length`` characters and no NUL byte (PostgreSQL
-    refuses them in text); ``strip_nul`` drops NUL bytes instead, for message text. Missing: empty."""
-    value = request.form.get(name, "")
+    refuses them in text); ``strip_nul`` drops NUL bytes instead, for message text. Missing: empty. ``fields``:
+    read from these instead of the form (a callback that comes as a query string, e.g. Kannel's)."""
+    value = (request.form if fields is None else fields).get(name, "")
     if "\x00" in value:
         if not strip_nul:
             raise BadInput(f"'{name}' contains a NUL byte")

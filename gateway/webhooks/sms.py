@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from flask import Blueprint, Response
 
@@ -57,6 +58,12 @@ def inbound_sms() -> Response:
         "sent_at": sent_at,
         "received_at": utcnow(),
     }
+    return keep(message)
+
+
+def keep(message: dict[str, Any]) -> Response:
+    """Store one inbound SMS and hand its job off, or spool it while the database is down; the answer to give.
+    Every SMS webhook ends here (Africa's Talking's, Kannel's)."""
     rt = runtime()
     try:
         job_id = store_inbound(rt.db, message)

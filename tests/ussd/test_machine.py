@@ -53,6 +53,7 @@ def options(shown: Screen) -> dict[str, str]:
 def test_it_opens_on_the_home_menu() -> None:
     assert screen("").body.splitlines() == [
         "CON Lapor & Bantuan Bencana", "1 Lapor bencana", "2 Cek bantuan", "3 Daftar (NIK)", "4 Bahasa/Language",
+        "5 Peringatan dini",
     ]  # fmt: skip
     assert screen("", "en").text.startswith("Disaster report & aid\n1 Report a disaster")
 
