@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 
-from gateway.db import utcnow
+from gateway.db import naive_utc, utcnow
 from gateway.jobs.kinds import Outcome
 from gateway.models import InboundMessage, OutboundMessage, OutboundStatus
 from gateway.runtime import Runtime
@@ -42,36 +42,60 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     taken: Taken | None = None  # accepted by the provider, recorded with the next claim
     lease = timedelta(seconds=rt.settings.sms_timeout_seconds) + LEASE_MARGIN
-    try:
-        for outbound_id in outbound_ids:
-            rt.pace.wait()  # before the claim: a message waits its turn in the queue, not in doubt
-            now = utcnow()
-            with rt.db.engine.begin() as conn:
-                if taken is not None:
-                    conn.execute(MARK_SENT, _sent_row(rt, taken, now))
+    with rt.db.engine.connect() as conn:  # one connection for the batch, a short transaction per message
+        if not rt.db.is_sqlite:  # one statement per message, in autocommit: one round trip, not four
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            for outbound_id in outbound_ids:
+                rt.pace.wait()  # before the claim: a message waits its turn in the queue, not in doubt
+                now = utcnow()
+                claim = {"message_id": outbound_id, "now": now, "lease": now + lease}
+                if not rt.db.is_sqlite:
+                    previous = _sent_row(rt, taken, now) if taken else {**NOTHING_SENT, "now": now}
+                    params = {**claim, **_prefixed(previous)}  # text(): naive UTC, as UTCDateTime columns store it
+                    params = {k: naive_utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
+                    claimed = conn.execute(SENT_THEN_CLAIM, params).first()
                     taken = None
-                claimed = conn.execute(CLAIM, {"message_id": outbound_id, "now": now, "lease": now + lease}).first()
-            if claimed is None:
-                outcomes.append(_not_claimed(rt, outbound_id, now))
-                continue
-            phone, text, encoding, segments, attempts = claimed
-            try:
-                accepted = rt.provider.send(phone, SmsText(text, encoding, segments), ref=str(outbound_id))
-            except ProviderError as error:
-                outcomes.append(_record_failure(rt, outbound_id, attempts, error))
-                continue
-            except Exception as error:  # a bug in a provider's library: retry it like a passing fault, loudly
-                log.exception("provider %s raised %s", rt.provider_name, type(error).__name__)
-                unexpected = ProviderError(f"{type(error).__name__}: {error}", permanent=False)
-                outcomes.append(_record_failure(rt, outbound_id, attempts, unexpected))
-                continue
-            taken = (outbound_id, accepted)
-            outcomes.append(Outcome())
-    finally:  # what the provider took is recorded, whatever stopped the loop
-        if taken is not None:
-            with rt.db.engine.begin() as conn:
-                conn.execute(MARK_SENT, _sent_row(rt, taken, utcnow()))
+                else:
+                    with conn.begin():
+                        if taken is not None:
+                            conn.execute(MARK_SENT, _sent_row(rt, taken, now))
+                            taken = None
+                        claimed = conn.execute(CLAIM, claim).first()
+                if claimed is None:
+                    outcomes.append(_not_claimed(rt, outbound_id, now))
+                    continue
+                phone, text, encoding, segments, attempts = claimed
+                try:
+                    accepted = rt.provider.send(phone, SmsText(text, encoding, segments), ref=str(outbound_id))
+                except ProviderError as error:
+                    outcomes.append(_record_failure(rt, outbound_id, attempts, error))
+                    continue
+                except Exception as error:  # a bug in a provider's library: retry it like a passing fault, loudly
+                    log.exception("provider %s raised %s", rt.provider_name, type(error).__name__)
+                    unexpected = ProviderError(f"{type(error).__name__}: {error}", permanent=False)
+                    outcomes.append(_record_failure(rt, outbound_id, attempts, unexpected))
+                    continue
+                taken = (outbound_id, accepted)
+                outcomes.append(Outcome())
+        finally:  # what the provider took is recorded, whatever stopped the loop
+            if taken is not None:
+                if conn.in_transaction():
+                    conn.rollback()
+                if rt.db.is_sqlite:
+                    with conn.begin():
+                        conn.execute(MARK_SENT, _sent_row(rt, taken, utcnow()))
+                else:
+                    conn.execute(MARK_SENT, _sent_row(rt, taken, utcnow()))
     return outcomes
+
+
+NOTHING_SENT: dict[str, object] = {"message_id": 0, "provider": None, "provider_id": None, "delivery": None}
+
+
+def _prefixed(row: dict[str, object]) -> dict[str, object]:
+    """A sent row's parameters named for SENT_THEN_CLAIM."""
+    return {f"sent_{key}": value for key, value in row.items()}
 
 
 def _sent_row(rt: Runtime, taken: Taken, now: datetime) -> dict[str, object]:
@@ -185,3 +209,12 @@ RESEND = (
            _out.expires_at > bindparam("now"))
     .values(status=OutboundStatus.QUEUED, doubt_resends=1, next_attempt_at=bindparam("now"), lease_until=None)
 )  # fmt: skip
+# PostgreSQL: record the previous message as sent and claim the next in one statement (a data-modifying CTE).
+SENT_THEN_CLAIM = text(
+    "WITH sent AS (UPDATE outbound_messages SET status = 'sent', provider = :sent_provider, "
+    "provider_message_id = :sent_provider_id, sent_at = :sent_now, last_error = NULL, "
+    "delivery_status = :sent_delivery, lease_until = NULL WHERE id = :sent_message_id AND status = 'sending') "
+    "UPDATE outbound_messages SET status = 'sending', attempts = attempts + 1, lease_until = :lease "
+    "WHERE id = :message_id AND status = 'queued' AND next_attempt_at <= :now AND expires_at > :now "
+    "RETURNING phone, text, encoding, segments, attempts"
+)
