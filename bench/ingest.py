@@ -432,6 +432,21 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=5)
 
 
+def stop_processes(processes: Sequence[subprocess.Popen[bytes]], sig: int = signal.SIGTERM, grace: float = 20) -> None:
+    """Ask every process we started to stop, then kill what is still running after ``grace`` seconds."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(sig)
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.wait(timeout=5)
+
+
 def wait_healthy(port: int, server: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0) -> None:
     """Poll /healthz until it answers 200."""
     deadline = time.monotonic() + timeout

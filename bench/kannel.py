@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -180,15 +179,7 @@ def with_gateway(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]
         ingest.wait_healthy(port, web, tmp / "web.log")
         return measure(kannel, args)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        ingest.stop_processes(processes)
         kannel.close()
         with contextlib.suppress(ingest.SetupError):
             ingest.flush_redis()

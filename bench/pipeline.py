@@ -18,7 +18,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -244,16 +243,7 @@ def run(kind: str, args: argparse.Namespace) -> Outcome:
             outcome.problems.append(f"{len(load.ok) - outcome.reports} accepted reports got no SMS out")
         return outcome
     finally:
-        for process in processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
+        ingest.stop_processes(processes)
         with contextlib.suppress(ingest.SetupError):
             ingest.flush_redis()
         shutil.rmtree(tmp, ignore_errors=True)

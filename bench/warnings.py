@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import ingest
 import record
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,14 +179,7 @@ def latency_run(url: str, var_dir: Path, args: argparse.Namespace, with_warning:
             time.sleep(0.5)
             latencies, _ = reply_latencies(url, tag)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        ingest.stop_processes(processes, signal.SIGINT, grace=10)
         logs.close()
     mine = sorted(latencies)
     median = round(statistics.median(mine) * 1000, 1) if mine else None

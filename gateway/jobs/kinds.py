@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 PROCESS_INBOUND = "process_inbound"  # read an inbound message and answer it (gateway.inbound)
 SEND_SMS = "send_sms"  # hand one queued SMS to the provider (gateway.sms.send)
@@ -19,3 +24,15 @@ class Outcome:
 
     retry_at: datetime | None = None
     follow_up: tuple[int, ...] = ()
+
+
+JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
+
+
+def enqueue_batches(queue: Queue, job_ids: Sequence[int], size: int) -> None:
+    """Put outbox ids on an RQ queue, ``size`` per RQ job, in one round trip (raises redis.RedisError)."""
+    with queue.connection.pipeline() as pipe:
+        for start in range(0, len(job_ids), size):
+            queue.enqueue(RQ_ENTRY_POINT, list(job_ids[start : start + size]), pipeline=pipe,
+                          result_ttl=0, failure_ttl=24 * 3600, job_timeout=JOB_TIMEOUT)  # fmt: skip
+        pipe.execute()

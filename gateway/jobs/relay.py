@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db import utcnow
 from gateway.inbound.store import UNAVAILABLE, store_spooled
-from gateway.jobs.kinds import LANE_KINDS, RQ_ENTRY_POINT
+from gateway.jobs.kinds import LANE_KINDS, enqueue_batches
 from gateway.jobs.runner import execute_many
 from gateway.jobs.worker import live_consumers
 from gateway.models import OutboxJob, OutboxStatus
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 # transaction and a few statements per batch): at 500 reports/s, 20 ms made jobs of ~5 reports and the workers
 # fell behind; 100 ms makes ~25 (bench/HISTORY.md, pipeline). A report waits at most this long for its job.
 BATCH_WINDOW = 0.1
-JOB_TIMEOUT = 900  # seconds: a batch sends each report's SMS too, through a provider that may be slow
 RQ_BATCH = 50  # outbox ids per RQ job: one job's overhead spread over many, several jobs for several workers
 HAND_OFF_GRACE = timedelta(seconds=10)  # leave fresh rows to the post-commit hand-off before sweeping them
 REQUEUE_AFTER = timedelta(minutes=5)  # an enqueued row not done by then: Redis lost it (it keeps nothing on disk)
@@ -76,11 +75,7 @@ class Relay:
         if queue is None:
             return False
         try:
-            with queue.connection.pipeline() as pipe:
-                for start in range(0, len(job_ids), RQ_BATCH):
-                    queue.enqueue(RQ_ENTRY_POINT, list(job_ids[start : start + RQ_BATCH]), pipeline=pipe,
-                                  result_ttl=0, failure_ttl=24 * 3600, job_timeout=JOB_TIMEOUT)  # fmt: skip
-                pipe.execute()
+            enqueue_batches(queue, job_ids, RQ_BATCH)
         except redis.RedisError as error:
             self.rt.redis_failed(error)
             return False

@@ -12,14 +12,13 @@ from rq import Queue
 from sqlalchemy import update
 
 from gateway.db import utcnow
-from gateway.jobs.kinds import RQ_ENTRY_POINT, WARNING_QUEUE, Outcome
+from gateway.jobs.kinds import WARNING_QUEUE, Outcome, enqueue_batches
 from gateway.models import OutboxJob
 from gateway.runtime import Runtime
 from gateway.sms.pace import Pace
 from gateway.sms.send import deliver
 
 LANE_BATCH = 10  # SMS per RQ job: a worker looks at the main queue again after at most this many warnings
-JOB_TIMEOUT = 900
 LOOK_AGAIN = 0.02  # seconds between looks at the main queue while the lane waits for room in its ceiling
 
 
@@ -70,11 +69,7 @@ def hand_off_warnings(rt: Runtime, job_ids: Sequence[int]) -> bool:
     if queue is None or not job_ids:
         return False
     try:
-        with queue.connection.pipeline() as pipe:
-            for start in range(0, len(job_ids), LANE_BATCH):
-                queue.enqueue(RQ_ENTRY_POINT, list(job_ids[start : start + LANE_BATCH]), pipeline=pipe,
-                              result_ttl=0, failure_ttl=24 * 3600, job_timeout=JOB_TIMEOUT)  # fmt: skip
-            pipe.execute()
+        enqueue_batches(queue, job_ids, LANE_BATCH)
     except redis.RedisError as error:
         rt.redis_failed(error)
         return False
