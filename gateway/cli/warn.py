@@ -77,7 +77,8 @@ def warn(ctx: click.Context, area: str | None, text: str | None, level: str, dry
         with rt.db.session() as session:
             send.finish_queueing(session, warning_id)
         if not handed:
-            click.echo("Redis is not reachable: `gateway relay` or `gateway serve` sends them", err=True)
+            why = "Redis is not reachable" if rt.queue is not None else "no REDIS_URL"
+            click.echo(f"{why}: `gateway relay` or `gateway serve` sends them", err=True)
         click.echo(f"{new} SMS queued by this run (a re-run with the same --key queues only what was not)")
         click.echo(f"warning {warning_id}")
 
