@@ -162,15 +162,6 @@ class Kannel:
         self._spawn([str(SMSBOX), str(conf)], "smsbox")
         wait_until(lambda: _listening(self.ports["sendsms"]), what="smsbox's sendsms port")
 
-    def restart(self) -> None:
-        """Stop bearerbox and smsbox and start them again on the same ports and store (an operator's restart)."""
-        self.close()
-        conf = self.folder / "kannel.conf"
-        self._spawn([str(BEARERBOX), str(conf)], "bearerbox")
-        wait_until(lambda: _listening(self.ports["smsbox"]), what="bearerbox's smsbox port after the restart")
-        self._spawn([str(SMSBOX), str(conf)], "smsbox")
-        wait_until(lambda: _listening(self.ports["sendsms"]), what="smsbox's sendsms port after the restart")
-
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen[bytes]:
         with (self.folder / f"{name}.out").open("ab") as out:
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

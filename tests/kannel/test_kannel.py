@@ -319,16 +319,3 @@ def test_an_alert_queued_again_after_its_doubt_is_not_sent_twice_when_its_late_r
         deliver(rt, [message.id])  # the alert's send job runs again
     (row,) = outbound(rt)
     assert (row.status, row.attempts, row.delivery_status) == ("sent", 1, "accepted by the SMSC")
-
-
-def test_what_kannel_accepted_survives_its_restart_and_reaches_the_phone_once(
-    app: Flask, rt: Runtime, kannel: Kannel, modem: list[FakeSmsc]
-) -> None:
-    phones = [f"+6281234567{n:03d}" for n in range(5)]
-    for n, phone in enumerate(phones):  # no SMS center online: Kannel queues them in its store
-        assert queue_and_send(rt, f"restart:{n}", phone=phone).status == "sent"
-    kannel.restart()  # mid-burst: bearerbox and smsbox stopped and started again
-    smsc = FakeSmsc(kannel, "modem")
-    modem.append(smsc)
-    wait_until(lambda: len(smsc.received()) >= len(phones), what="the queued SMS after the restart")
-    assert sorted(mt.to for mt in smsc.received()) == phones  # each once: none lost with the restart, none doubled
