@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.aid.kk import mask_kk
 from gateway.config import Settings
 from gateway.db import utcnow
+from gateway.incidents.labels import village_label
 from gateway.models import Contact, Household, Person
 from gateway.parsers import Region
 from gateway.people.contacts import contact_for, language_of
@@ -47,7 +48,7 @@ def link_phone(session: Session, settings: Settings, region: Region, phone: str,
         contact.link_failures = (contact.link_failures or 0) + 1
         contact.link_failures_since = contact.link_failures_since or now
         return Reply("register_unknown")
-    values: dict[str, object] = {"kk": mask_kk(household.kk), "village": _village(region, household)}
+    values: dict[str, object] = {"kk": mask_kk(household.kk), "village": village_label(region, household.village_code)}
     contact.household_id, contact.link_failures, contact.link_failures_since = household.id, 0, None
     if household.phone == phone:
         contact.link_vouched, contact.link_code = True, None
@@ -99,10 +100,3 @@ def vouch_for(session: Session, phone: str) -> Household | None:
     if household.phone is None:
         household.phone = phone  # pickup notices go to it from now on
     return household
-
-
-def _village(region: Region, household: Household) -> str:
-    try:
-        return region.village_name(household.village_code or "")
-    except KeyError:
-        return household.village_code or "-"
