@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
+T = TypeVar("T")
 GATEWAY = str(Path(sys.executable).with_name("gateway"))  # the console script of this virtual environment
 
 
@@ -26,13 +28,17 @@ def gateway_process(args: list[str], env: Mapping[str, str], log: Path) -> Itera
             process.wait(timeout=10)
 
 
-def wait_until(done: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    """Poll ``done`` until it is true; fail naming ``what`` when ``timeout`` seconds pass first.
+def wait_until(done: Callable[[], T], what: str = "", timeout: float = 20.0) -> T:
+    """Poll ``done`` until it returns something true, and return that; fail naming ``what`` when ``timeout``
+    seconds pass first.
 
     A real process of its own does the work, so there is nothing to run here but to look, within a bound.
     """
     deadline = time.monotonic() + timeout
-    while not done():
+    while True:
+        result = done()
+        if result:
+            return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(0.05)

@@ -21,6 +21,8 @@ from urllib.parse import unquote_to_bytes
 import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.faults import processes
+
 BEARERBOX = Path("/usr/sbin/bearerbox")
 SMSBOX = Path("/usr/sbin/smsbox")
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
@@ -44,14 +46,7 @@ def free_port() -> int:
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
     """Poll ``check`` until it returns something true; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.05)
+    return processes.wait_until(check, what, timeout)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
