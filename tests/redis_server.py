@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import redis
+
+from tests.faults.processes import free_port
 
 
 class RedisServer:
@@ -19,9 +20,7 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed; .ci/run installs it")
         self.binary, self.workdir = binary, workdir
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from gateway.sms.queue import in_doubt, queue_sms
 from gateway.sms.send import settle_doubt
 from tests.conftest import relay_tick, run_worker
 from tests.fake_africastalking import FakeAfricasTalking, serve_fake
+from tests.faults.processes import free_port
 
 PHONE = "+6281234567890"
 
@@ -113,9 +113,7 @@ def test_it_gives_up_after_the_last_attempt(rt: Runtime, fake_at: FakeAfricasTal
 
 
 def test_an_unreachable_api_is_transient(rt: Runtime) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = free_port()  # a port nobody listens on
     rt.provider.service._baseUrl = f"http://127.0.0.1:{closed}/version1"  # type: ignore[attr-defined]
     send_one(rt)
     waiting = message(rt)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from gateway.models import InboundMessage, Officer, Person
 from gateway.runtime import Runtime
 from gateway.sms.templates import render
 from tests.conftest import POSTGRES_URL, post_sms, run_worker, sms_to
+from tests.faults.processes import free_port
 
 BIN = Path(sys.executable).parent
 SECRET = "operator-secret-0123456789"
@@ -55,12 +55,6 @@ def run_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedPro
     """Run one of this environment's console scripts as its own process, as an operator would."""
     return subprocess.run([str(BIN / args[0]), *args[1:]], env={**os.environ, **env}, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=120, check=False)  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # 1. A gateway out of reach: the URL named, the secret and the phone never shown.

@@ -1,8 +1,9 @@
-"""Starting the gateway's own processes for a fault test, and waiting on what they do, within a deadline."""
+"""Ports, and starting the gateway's own processes for a fault test, and waiting on what they do, within a deadline."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,13 @@ from typing import TypeVar
 
 T = TypeVar("T")
 GATEWAY = str(Path(sys.executable).with_name("gateway"))  # the console script of this virtual environment
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @contextmanager

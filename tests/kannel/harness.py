@@ -38,12 +38,6 @@ def require_kannel() -> None:
         raise RuntimeError(f"Kannel is not installed ({', '.join(missing)} missing): {INSTALL}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
     """Poll ``check`` until it returns something true; fail naming ``what`` after ``timeout`` seconds."""
     return processes.wait_until(check, what, timeout)
@@ -88,7 +82,7 @@ class GatewayServer:
     """The gateway's web app on a real port, in a thread."""
 
     app: SwappableApp = field(default_factory=SwappableApp)
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=processes.free_port)
     server: BaseWSGIServer | None = None
 
     @property
@@ -149,7 +143,7 @@ class Kannel:
 
     def start(self) -> None:
         require_kannel()
-        self.ports = {name: free_port() for name in ("admin", "smsbox", "sendsms", *self.smscs)}
+        self.ports = {name: processes.free_port() for name in ("admin", "smsbox", "sendsms", *self.smscs)}
         conf = self.folder / "kannel.conf"
         conf.write_text(self.config())
         self._spawn([str(BEARERBOX), str(conf)], "bearerbox")

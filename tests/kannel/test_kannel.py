@@ -26,13 +26,13 @@ from gateway.sms.providers import make_provider
 from gateway.sms.queue import queue_sms
 from gateway.sms.send import DOUBT_WINDOW, deliver, settle_doubt
 from tests.conftest import SECRET, load_roster, run_worker
+from tests.faults.processes import free_port
 from tests.kannel.harness import (
     PASSWORD,
     USERNAME,
     FakeSmsc,
     GatewayServer,
     Kannel,
-    free_port,
     require_kannel,
     wait_until,
 )
