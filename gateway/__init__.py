@@ -18,14 +18,15 @@ MAX_BODY = 64 * 1024  # a callback is a few hundred bytes; refuse anything far l
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs: bool = False) -> Flask:
-    """Build the app: settings, runtime (database, Redis, queue), relay and hand-off, one blueprint per surface.
+    """Build the app: settings, runtime (database, Redis, queue), relay and hand-off, one blueprint per surface,
+    the desk and the API.
 
     ``runs_jobs``: without Redis, run jobs in this process (``gateway serve`` and the simulators); a web process
     under gunicorn leaves them to ``gateway relay``.
     """
     from flask import Flask
 
-    from gateway import health
+    from gateway import api, health, web
     from gateway.config import Settings, load_settings
     from gateway.jobs.relay import Batcher, Relay
     from gateway.logs import configure_logging
@@ -35,7 +36,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs:
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
     configure_logging()
 
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")  # the desk's pages
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     runtime = Runtime(settings)
     relay = Relay(runtime, runs_jobs=runs_jobs)
@@ -48,5 +49,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs:
     app.register_blueprint(ussd.bp)
     app.register_blueprint(kannel.bp)
     app.register_blueprint(health.bp)
+    web.init_web(app, runtime)  # the coordinators' desk: login, board, incidents, aid, people, messages
+    app.register_blueprint(api.bp)
+    for callback in (sms.bp, delivery.bp, ussd.bp, kannel.bp, api.bp):
+        web.csrf.exempt(callback)  # callers prove themselves with the shared secret or a bearer token, not a form
     app.register_error_handler(BadInput, lambda error: bad_request(str(error)))
     return app

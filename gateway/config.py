@@ -46,6 +46,8 @@ class Settings:
     kannel_smsc: str = ""  # smsc-ids to route by, in failover order (comma-separated); empty: Kannel routes
     gateway_public_url: str = "http://127.0.0.1:8000"  # the base URL Kannel calls back (delivery reports)
     webhook_secret: str = ""
+    secret_key: str = ""  # signs the desk's session cookies; default: kept in var/secret_key
+    login_attempts_per_minute: int = 10  # failed or not, per client address, before the login form says wait
     gateway_region: str = "33.24"
     default_language: str = "id"
     sms_max_attempts: int = 6
@@ -166,6 +168,8 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         kannel_smsc=env_str(env, "KANNEL_SMSC"),
         gateway_public_url=env_str(env, "GATEWAY_PUBLIC_URL", Settings.gateway_public_url),
         webhook_secret=env_str(env, "WEBHOOK_SECRET"),
+        secret_key=env_str(env, "SECRET_KEY"),
+        login_attempts_per_minute=env_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, minimum=1),
         gateway_region=env_str(env, "GATEWAY_REGION", "33.24"),
         default_language=env_choice(env, "DEFAULT_LANGUAGE", LANGUAGES, "id"),
         sms_max_attempts=env_int(env, "SMS_MAX_ATTEMPTS", 6, minimum=1),
@@ -203,6 +207,10 @@ def _complete(settings: Settings) -> Settings:
     if not settings.webhook_secret:
         changes["webhook_secret"] = _stored_secret(var_dir)
         secret_source = f"WEBHOOK_SECRET (here the secret stored in {var_dir / 'webhook_secret'})"
+    if not settings.secret_key:
+        changes["secret_key"] = _stored_secret(var_dir, "secret_key")
+    elif len(settings.secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters (it signs the desk's login cookies)")
     settings = replace(settings, **changes)
     backends = settings.sms_backends
     if not backends or any(name not in SMS_BACKENDS for name in backends) or len(set(backends)) < len(backends):
@@ -347,9 +355,9 @@ def _check_file(name: str, path: Path) -> None:
     _check_folder(name, path.parent)
 
 
-def _stored_secret(var_dir: Path) -> str:
-    """Return the secret kept in var/webhook_secret, creating it on first use."""
-    path = var_dir / "webhook_secret"
+def _stored_secret(var_dir: Path, name: str = "webhook_secret") -> str:
+    """Return the secret kept in var/``name``, creating it on first use."""
+    path = var_dir / name
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)

@@ -127,6 +127,7 @@ def test_incident_json_is_one_object_for_machines(rt: Runtime, tmp_path: Path, h
     korban = next(e for e in record["trail"] if e["action"] == "affected")
     assert korban == {"at": "2026-11-23T10:20:00+07:00", "action": "affected", "channel": "sms",
                       "by": "+62********003", "officer_id": 1, "officer": "Wati (Dinsos), DINSOS officer #1",
+                      "user": None,
                       "detail": "1 household(s) from SMS KORBAN: 3324********0001; 0 already listed, "
                                 "0 not in the registry"}  # fmt: skip
     assert not any(number in json.dumps(record) for number in PERSONAL)

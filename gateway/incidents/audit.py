@@ -17,10 +17,11 @@ def log_event(
     detail: str = "",
     officer_id: int | None = None,
     phone: str | None = None,
+    username: str | None = None,
 ) -> None:
-    """Add one line to the incident's audit trail."""
+    """Add one line to the incident's audit trail: by an officer (phone), a desk user (username) or the system."""
     session.add(IncidentEvent(incident_id=incident_id, at=utcnow(), action=action, channel=channel,
-                              detail=detail, officer_id=officer_id, phone=phone))  # fmt: skip
+                              detail=detail, officer_id=officer_id, phone=phone, username=username))  # fmt: skip
 
 
 def trail(session: Session, incident_id: int) -> list[IncidentEvent]:

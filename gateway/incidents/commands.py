@@ -157,15 +157,21 @@ class Command:
         return "+".join(sorted({d.agency for d in dispatches})) or "-"
 
     def _tell_reporters(self, template: str, key: str, **values: object) -> list[int]:
-        """Queue ``template`` to every phone that reported the incident, each in its own language."""
-        jobs: list[int] = []
-        incident = self.incident
-        for phone in reporter_phones(self.session, incident.id):
-            language = language_of(self.session, phone, self.settings.default_language)
-            about = {"ref": incident.ref or "", "hazard": hazard_label(incident.hazard, language),
-                     "place": place_name(self.region, incident.village_code), **values}  # fmt: skip
-            job = queue_sms(self.session, self.settings, phone=phone, template=template, language=language,
-                            key=f"{key}:{phone}", values=about)  # fmt: skip
-            if job is not None:
-                jobs.append(job)
-        return jobs
+        return tell_reporters(self.session, self.settings, self.region, self.incident, template, key, **values)
+
+
+def tell_reporters(
+    session: Session, settings: Settings, region: Region, incident: Incident, template: str, key: str,
+    **values: object,
+) -> list[int]:  # fmt: skip
+    """Queue ``template`` to every phone that reported the incident, each in its own language, once per ``key``."""
+    jobs: list[int] = []
+    for phone in reporter_phones(session, incident.id):
+        language = language_of(session, phone, settings.default_language)
+        about = {"ref": incident.ref or "", "hazard": hazard_label(incident.hazard, language),
+                 "place": place_name(region, incident.village_code), **values}  # fmt: skip
+        job = queue_sms(session, settings, phone=phone, template=template, language=language,
+                        key=f"{key}:{phone}", values=about)  # fmt: skip
+        if job is not None:
+            jobs.append(job)
+    return jobs

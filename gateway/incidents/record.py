@@ -33,6 +33,7 @@ class Entry:
     officer_id: int | None
     officer: str | None  # ``Budi, BPBD officer #1``
     detail: str
+    user: str | None = None  # the desk user (web) or API token who did it
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def incident_record(session: Session, incident: Incident, region: Region, zone: 
             at=event.at, action=event.action, channel=event.channel,
             by=mask_phone(event.phone) if event.phone else None, officer_id=event.officer_id,
             officer=f"{officer.name}, {officer.agency} {officer.role} #{officer.id}" if officer else None,
-            detail=detail,
+            detail=detail, user=event.username,
         ))  # fmt: skip
     place = place_name(region, incident.village_code)
     return IncidentRecord(incident, place, dispatches_of(session, [incident.id])[incident.id], entries, zone)
@@ -97,7 +98,7 @@ def record_json(record: IncidentRecord) -> dict[str, object]:
         ],
         "trail": [
             {"at": iso(e.at), "action": e.action, "channel": e.channel, "by": e.by, "officer_id": e.officer_id,
-             "officer": e.officer, "detail": e.detail}
+             "officer": e.officer, "user": e.user, "detail": e.detail}
             for e in record.trail
         ],
     }  # fmt: skip
@@ -113,7 +114,7 @@ def record_lines(record: IncidentRecord) -> list[str]:
         lines.append(f"  {d.agency:<8} {d.task_en or d.task} ({state}, escalation level {d.escalation_level})")
     lines.append(f"audit trail ({zone.name}, UTC{zone.offset}):")
     for e in record.trail:
-        who = f" by {e.by}" if e.by else ""
+        who = f" by {e.by}" if e.by else f" by {e.user}" if e.user else ""
         officer = f" [{e.officer}]" if e.officer else ""
         at = zone.at(e.at).strftime("%Y-%m-%d %H:%M:%S")
         lines.append(f"  {at} {e.action:<14} via {e.channel}{who} {e.detail}".rstrip() + officer)

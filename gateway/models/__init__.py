@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.db import Base
+from gateway.models.accounts import AccessEvent, ApiToken, User
 from gateway.models.aid import AffectedHousehold, Allocation, AllocationRefusal, RegistryImport
 from gateway.models.incidents import Dispatch, Incident, IncidentEvent, Report
 from gateway.models.messages import InboundMessage, OutboundMessage, OutboundStatus
@@ -12,9 +13,11 @@ from gateway.models.ussd import UssdSession
 from gateway.models.warnings import EarlyWarning, Subscription, WarningRecipient
 
 __all__ = [
+    "AccessEvent",
     "AffectedHousehold",
     "Allocation",
     "AllocationRefusal",
+    "ApiToken",
     "Base",
     "Contact",
     "Dispatch",
@@ -32,6 +35,7 @@ __all__ = [
     "RegistryImport",
     "Report",
     "Subscription",
+    "User",
     "UssdSession",
     "WarningRecipient",
 ]

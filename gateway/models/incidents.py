@@ -22,7 +22,10 @@ class Incident(Base):
     """
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_cluster", "hazard", "village_code", "status", "last_report_at"),)
+    __table_args__ = (
+        Index("ix_incidents_cluster", "hazard", "village_code", "status", "last_report_at"),
+        Index("ix_incidents_board", "status", "last_report_at"),  # the desk's board: open ones, latest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(12), unique=True)
@@ -90,7 +93,8 @@ class IncidentEvent(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(20))
-    channel: Mapped[str] = mapped_column(String(10))  # sms | ussd | cli | system
+    channel: Mapped[str] = mapped_column(String(10))  # sms | ussd | cli | web | api | system
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    username: Mapped[str | None] = mapped_column(String(64))  # the desk user who did it (web)
     phone: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")

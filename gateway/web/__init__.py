@@ -1,0 +1,52 @@
+"""The coordinators' desk: server-rendered pages for the browser (often a phone), in Bahasa Indonesia and English.
+
+``init_web`` binds the extensions (login, CSRF on every form, a login rate limit shared through Redis), sets
+the session cookie's flags, and registers one blueprint per area of the desk.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from gateway.runtime import Runtime
+from gateway.web.extensions import csrf, limiter, login_manager
+
+__all__ = ["csrf", "init_web"]
+
+SESSION_HOURS = 12  # one shift
+
+
+def init_web(app: Flask, runtime: Runtime) -> None:
+    """Bind the desk to ``app``: cookies, CSRF, login, rate limits, language, and its blueprints."""
+    from gateway.db import utcnow
+    from gateway.incidents.labels import hazard_label
+    from gateway.phones import mask_phone
+    from gateway.web import aid, auth, board, charts, incident, language, people
+
+    settings = runtime.settings
+    app.secret_key = settings.secret_key
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.gateway_public_url.startswith("https://"),  # Secure behind HTTPS
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_SWALLOW_ERRORS=True,  # Redis down: count in this process rather than refuse every login
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="gateway-desk",
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    language.init_language(app, settings.default_language)
+    app.jinja_env.globals.update(
+        hazard_name=lambda hazard: hazard_label(hazard, language.current_language()), now_utc=utcnow,
+        mask_phone=mask_phone,
+    )  # fmt: skip
+    for blueprint in (auth.bp, board.bp, incident.bp, aid.bp, people.bp, charts.bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,17 @@
+// The board refreshes itself: every [data-refresh] element reloads its rows from data-refresh-url.
+// Plain fetch, no library; if a refresh fails the page keeps what it shows and tries again later.
+(function () {
+  function refresh(element) {
+    var url = element.getAttribute("data-refresh-url");
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) { element.innerHTML = html; element.setAttribute("data-refreshed", String(Date.now())); })
+      .catch(function () {});
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-refresh]").forEach(function (element) {
+      var seconds = parseInt(element.getAttribute("data-refresh"), 10) || 15;
+      setInterval(function () { refresh(element); }, seconds * 1000);
+    });
+  });
+})();

@@ -1,0 +1,98 @@
+"""The desk through HTTP: logging in, the board by role, acting on an incident, CSRF and the login limit."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from gateway.models import AccessEvent, Dispatch, IncidentEvent
+from gateway.runtime import Runtime
+from tests.conftest import run_worker, sms_to
+from tests.web.desk import PASSWORD, csrf_token, login, make_user, post_form, reported_incident
+
+
+def test_the_board_needs_a_login(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_coordinator_sees_an_incident_that_arrived_by_sms(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-ref="1001"' in page and "Sukodono" in page and "BPBD: alerted" in page
+
+
+def test_a_wrong_password_is_refused_and_audited(client: FlaskClient, rt: Runtime) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    response = client.post("/login", data={"username": "pusdalops", "password": "wrong-password-x",
+                                           "csrf_token": csrf_token(client)})  # fmt: skip
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    with rt.db.session() as session:
+        assert session.scalars(select(AccessEvent.action)).all() == ["login_failed"]
+
+
+def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient, rt: Runtime) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    assert client.post("/login", data={"username": "pusdalops", "password": PASSWORD}).status_code == 400
+    login(client, "pusdalops")
+    assert client.post("/incidents/1001/act", data={"action": "note", "note": "x"}).status_code == 400
+
+
+def test_login_attempts_are_limited(client: FlaskClient, rt: Runtime) -> None:
+    token = csrf_token(client)
+    codes = [client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code
+             for _ in range(rt.settings.login_attempts_per_minute + 1)]  # fmt: skip
+    assert codes[:-1] == [401] * rt.settings.login_attempts_per_minute and codes[-1] == 429
+
+
+def test_acknowledging_on_the_desk_tells_the_reporter_and_names_the_user(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "bpbd-desk", "agency", "BPBD")
+    login(client, "bpbd-desk")
+    page = post_form(client, "/incidents/1001/act", {"action": "acknowledge", "agency": "BPBD"}, "/incidents/1001")
+    assert "Diterima oleh BPBD" in page
+    run_worker(rt)
+    assert "BPBD" in sms_to(rt, "+6281234567890")[-1]
+    with rt.db.session() as session:
+        event = session.scalars(select(IncidentEvent).where(IncidentEvent.action == "acknowledged")).one()
+        assert (event.channel, event.username, event.detail) == ("web", "bpbd-desk", "BPBD")
+        assert {d.agency for d in session.scalars(select(Dispatch).where(Dispatch.acknowledged_at.is_not(None)))} == {
+            "BPBD"
+        }
+
+
+def test_an_agency_user_sees_only_its_own_dispatches(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)  # a flood at Sukodono: BPBD, DINSOS, TAGANA
+    make_user(rt, "baznas", "agency", "BAZNAS")
+    login(client, "baznas")
+    assert 'data-ref="1001"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/incidents/1001").status_code == 404
+    assert client.post("/incidents/1001/act", data={"action": "acknowledge", "csrf_token": csrf_token(client, "/")}
+                       ).status_code == 404  # fmt: skip
+
+
+def test_an_agency_user_cannot_act_for_another_agency(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "dinsos", "agency", "DINSOS")
+    login(client, "dinsos")
+    page = post_form(client, "/incidents/1001/act", {"action": "acknowledge", "agency": "BPBD"}, "/incidents/1001")
+    assert "BPBD tidak ditugaskan" in page
+    page = post_form(client, "/incidents/1001/act", {"action": "reject", "note": "hoax"}, "/incidents/1001")
+    assert "Hanya koordinator" in page
+    with rt.db.session() as session:
+        assert session.scalars(select(Dispatch).where(Dispatch.acknowledged_at.is_not(None))).all() == []
+
+
+def test_a_viewer_reads_but_cannot_act(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "bupati", "viewer")
+    login(client, "bupati")
+    assert client.get("/incidents/1001").status_code == 200
+    token = csrf_token(client, "/incidents/1001")
+    assert (
+        client.post("/incidents/1001/act", data={"action": "note", "note": "x", "csrf_token": token}).status_code == 403
+    )
