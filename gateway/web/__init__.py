@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 
 from gateway.runtime import Runtime
 from gateway.web.extensions import csrf, limiter, login_manager
@@ -48,5 +49,11 @@ def init_web(app: Flask, runtime: Runtime) -> None:
         hazard_name=lambda hazard: hazard_label(hazard, language.current_language()), now_utc=utcnow,
         mask_phone=mask_phone,
     )  # fmt: skip
+    app.register_error_handler(CSRFError, form_expired)
     for blueprint in (auth.bp, board.bp, incident.bp, aid.bp, people.bp, charts.bp):
         app.register_blueprint(blueprint)
+
+
+def form_expired(error: CSRFError) -> tuple[str, int]:
+    """A form posted without its CSRF token (or with an old one): 400, and what to do about it."""
+    return render_template("form_expired.html", reason=error.description), 400

@@ -55,7 +55,7 @@ def _context() -> dict[str, object]:
     return {
         "board": found, "page": page, "pages": max(1, -(-found.total // PAGE)), "region": rt.region,
         "zone": region_zone(rt.settings.gateway_region), "place": lambda code: place_name(rt.region, code),
-        "age": age, "hazards": HAZARD_LABELS, "districts": rt.region.districts(), "statuses": STATUS_FILTERS,
+        "age": age, "refresh": rt.settings.desk_refresh_seconds, "hazards": HAZARD_LABELS, "districts": rt.region.districts(), "statuses": STATUS_FILTERS,
     }  # fmt: skip
 
 

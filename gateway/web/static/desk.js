@@ -4,7 +4,10 @@
   function refresh(element) {
     var url = element.getAttribute("data-refresh-url");
     fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (response) {
+        if (response.redirected) { window.location.reload(); return Promise.reject("logged out"); }  // session over
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
       .then(function (html) { element.innerHTML = html; element.setAttribute("data-refreshed", String(Date.now())); })
       .catch(function () {});
   }

@@ -1,0 +1,76 @@
+"""The desk in a real browser, the way a coordinator and an agency user use it on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from playwright.sync_api import Page, expect
+
+from gateway.runtime import Runtime
+from tests.conftest import exchange, run_worker, sms_to
+from tests.web.browser import log_in
+from tests.web.desk import PASSWORD, REPORTER, make_user, reported_incident
+
+REPORTER_E164 = "+62" + REPORTER.removeprefix("0")
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"desk_refresh_seconds": 1}  # the board reloads itself every second, so a test sees it happen
+
+
+def test_a_coordinator_sees_a_report_arrive_and_acknowledges_it(client: FlaskClient, rt: Runtime, page: Page) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    log_in(page, "pusdalops", PASSWORD)
+    expect(page.locator('tr[data-ref="1001"]')).to_contain_text("Sukodono")
+    exchange(client, rt, "LAPOR LONGSOR PAGERSARI 3 KK", sender="081298765432")  # arrives while the board is open
+    expect(page.locator('tr[data-ref="1002"]')).to_contain_text("Pagersari")  # the board refreshed itself
+    page.locator('tr[data-ref="1001"] a').click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("1001")
+    page.get_by_role("button", name="Terima (BPBD)").click()
+    expect(page.get_by_role("status")).to_contain_text("Diterima oleh BPBD")
+    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("acknowledged")
+    expect(page.locator("table.trail")).to_contain_text("pusdalops")
+    run_worker(rt)
+    assert "BPBD" in sms_to(rt, REPORTER_E164)[-1]  # the reporter was told by SMS
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("status")).to_contain_text("Anda sudah keluar")
+    page.goto("/incidents/1001")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")  # logged out: back to the login form
+
+
+def test_a_wrong_password_shows_an_error_and_no_board(client: FlaskClient, rt: Runtime, page: Page) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    log_in(page, "pusdalops", "not-the-password")
+    expect(page.get_by_role("status")).to_contain_text("Nama pengguna atau kata sandi salah")
+    expect(page.locator("table.board")).to_have_count(0)
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient, rt: Runtime, page: Page) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    log_in(page, "pusdalops", PASSWORD)
+    page.goto("/incidents/1001")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    page.get_by_role("button", name="Terima (BPBD)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Formulir ditolak")
+    page.goto("/incidents/1001")
+    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("alerted")  # nothing happened
+
+
+def test_an_agency_user_cannot_open_another_agencys_incident(client: FlaskClient, rt: Runtime, page: Page) -> None:
+    reported_incident(client, rt)  # a flood: BPBD, DINSOS and TAGANA are dispatched, BAZNAS is not
+    make_user(rt, "baznas", "agency", "BAZNAS")
+    make_user(rt, "dinsos", "agency", "DINSOS")
+    log_in(page, "baznas", PASSWORD)
+    expect(page.locator(".empty")).to_be_visible()
+    assert page.goto("/incidents/1001").status == 404  # type: ignore[union-attr]
+    page.context.clear_cookies()
+    log_in(page, "dinsos", PASSWORD)
+    page.locator('tr[data-ref="1001"] a').click()
+    expect(page.get_by_role("button", name="Terima (DINSOS)")).to_be_visible()
+    expect(page.get_by_role("button", name="Terima (BPBD)")).to_have_count(0)  # not its dispatch
+    expect(page.get_by_role("button", name="Tolak (laporan palsu)")).to_have_count(0)  # the coordinator's
