@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.accounts.users import disable_user, find_user
 from gateway.models import AccessEvent, Dispatch, IncidentEvent
 from gateway.runtime import Runtime
-from tests.conftest import run_worker, sms_to
+from tests.conftest import load_roster, run_worker, sms_to
 from tests.web.desk import PASSWORD, csrf_token, login, make_user, post_form, reported_incident
 
 
@@ -96,3 +97,83 @@ def test_a_viewer_reads_but_cannot_act(client: FlaskClient, rt: Runtime) -> None
     assert (
         client.post("/incidents/1001/act", data={"action": "note", "note": "x", "csrf_token": token}).status_code == 403
     )
+
+
+def test_the_coordinator_re_dispatches_to_another_agency_and_its_officer_is_alerted(
+    client: FlaskClient, rt: Runtime
+) -> None:
+    reported_incident(client, rt)
+    load_roster(rt, "name,phone,agency,role,districts\nZaki (Baznas),081100000009,BAZNAS,officer,\n")
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    form = {"action": "redispatch", "agency": "BAZNAS", "note": "rumah rusak berat"}
+    page = post_form(client, "/incidents/1001/act", form, "/incidents/1001")
+    assert "Dikirim ulang ke BAZNAS; 1 petugas diberi tahu" in page
+    run_worker(rt)
+    assert "1001" in sms_to(rt, "+6281100000009")[-1]
+    with rt.db.session() as session:
+        event = session.scalars(select(IncidentEvent).where(IncidentEvent.action == "redispatched")).one()
+        assert event.username == "pusdalops" and "BAZNAS: rumah rusak berat" in event.detail
+
+
+def test_the_incident_resolves_when_every_agency_is_done_and_the_reporter_hears(
+    client: FlaskClient, rt: Runtime
+) -> None:
+    reported_incident(client, rt)
+    for agency in ("BPBD", "DINSOS"):
+        make_user(rt, agency.lower(), "agency", agency)
+    make_user(rt, "tagana", "agency", "TAGANA")
+    for user, agency in (("bpbd", "BPBD"), ("dinsos", "DINSOS")):
+        login(client, user)
+        page = post_form(client, "/incidents/1001/act", {"action": "resolve", "agency": agency}, "/incidents/1001")
+        assert f"Bagian {agency} selesai; masih menunggu" in page
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "tagana")
+    page = post_form(client, "/incidents/1001/act", {"action": "resolve", "agency": "TAGANA"}, "/incidents/1001")
+    assert "Kejadian selesai" in page
+    page = post_form(client, "/incidents/1001/act", {"action": "acknowledge", "agency": "TAGANA"}, "/incidents/1001")
+    assert "sudah resolved" in page  # closed: nothing more to do
+    run_worker(rt)
+    assert "1001" in sms_to(rt, "+6281234567890")[-1]
+    with rt.db.session() as session:
+        trail = session.execute(select(IncidentEvent.action, IncidentEvent.username).order_by(IncidentEvent.id)).all()
+    assert [row for row in trail if row[1]] == [("agency_done", "bpbd"), ("agency_done", "dinsos"),
+                                               ("agency_done", "tagana"), ("resolved", "tagana")]  # fmt: skip
+
+
+def test_the_coordinator_rejects_a_false_report_and_notes_are_kept(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    page = post_form(client, "/incidents/1001/act", {"action": "note", "note": "  dicek   lewat telepon "},
+                     "/incidents/1001")  # fmt: skip
+    assert "Catatan disimpan" in page and "dicek lewat telepon" in page
+    assert "Catatan kosong" in post_form(
+        client, "/incidents/1001/act", {"action": "note", "note": " "}, "/incidents/1001"
+    )
+    page = post_form(client, "/incidents/1001/act", {"action": "reject", "note": "hoaks"}, "/incidents/1001")
+    assert "Laporan ditolak" in page and "status-rejected" in page
+    with rt.db.session() as session:
+        assert session.scalars(select(Dispatch).where(Dispatch.next_escalation_at.is_not(None))).all() == []
+
+
+def test_an_unknown_action_is_a_bad_request(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    form = {"action": "delete", "csrf_token": csrf_token(client, "/")}
+    response = client.post("/incidents/1001/act", data=form)
+    assert response.status_code == 400 and "action must be one of" in response.get_data(as_text=True)
+
+
+def test_a_disabled_user_is_logged_out_on_the_next_request(client: FlaskClient, rt: Runtime) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    assert client.get("/").status_code == 200
+    with rt.db.session() as session:
+        user = find_user(session, "pusdalops")
+        assert user is not None
+        disable_user(user)
+    assert client.get("/").status_code == 302
+    form = {"username": "pusdalops", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    assert client.post("/login", data=form).status_code == 401
