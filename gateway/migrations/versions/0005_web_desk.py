@@ -65,9 +65,11 @@ def upgrade() -> None:
     with op.batch_alter_table("incident_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("username", sa.String(length=64), nullable=True))
     op.create_index("ix_incidents_board", "incidents", ["status", "last_report_at"])
+    op.create_index("ix_reports_created_at", "reports", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_created_at", table_name="reports")
     op.drop_index("ix_incidents_board", table_name="incidents")
     with op.batch_alter_table("incident_events", schema=None) as batch_op:
         batch_op.drop_column("username")
