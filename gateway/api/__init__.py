@@ -1,7 +1,22 @@
-"""The JSON API for machines (``/api/v1``): bearer tokens with a role, read-only."""
+"""The JSON API for machines (``/api/v1``): bearer tokens with a role, read-only.
+
+- ``GET /api/v1/incidents``: the incidents the token may see, filtered and paged;
+- ``GET /api/v1/incidents/<ref>``: one incident with its dispatches and audit trail;
+- ``GET /api/v1/incidents/<ref>/aid``: its one-door aid ledger;
+- ``GET /api/v1/openapi.json``: the OpenAPI document of all of it (no token needed).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
+from gateway.api.bearer import ApiError, error_answer
+from gateway.api.incidents import incident_aid, list_incidents, show_incident
+from gateway.api.openapi import document
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.add_url_rule("/incidents", "incidents", list_incidents)
+bp.add_url_rule("/incidents/<ref>", "incident", show_incident)
+bp.add_url_rule("/incidents/<ref>/aid", "incident_aid", incident_aid)
+bp.add_url_rule("/openapi.json", "openapi", document)
+bp.register_error_handler(ApiError, error_answer)

@@ -4,13 +4,14 @@
 - ``messages``: simulate sms, parse;  ``ussd``: the USSD menus in a terminal;
 - ``incidents``: import officers, incidents, incident;  ``aid``: import households, aid ….
 - ``warn``: early warnings to kecamatan and desa, their status, cancel, the log.
+- ``accounts``: users (add, list, disable, reset-password) of the desk, and tokens (create, list, revoke) of the API.
 """
 
 from __future__ import annotations
 
 import click
 
-from gateway.cli import aid, incidents, messages, processes, ussd, warn
+from gateway.cli import accounts, aid, incidents, messages, processes, ussd, warn
 from gateway.logs import configure_logging
 
 
@@ -34,7 +35,7 @@ import_.add_command(incidents.import_officers)
 import_.add_command(aid.import_households)
 for command in (processes.init, processes.db, processes.serve, processes.worker, processes.relay,
                 messages.simulate, messages.parse, ussd.ussd_command, incidents.incidents, incidents.incident,
-                aid.aid, warn.warn):  # fmt: skip
+                aid.aid, warn.warn, accounts.users, accounts.tokens):  # fmt: skip
     cli.add_command(command)
 
 

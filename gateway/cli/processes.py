@@ -66,6 +66,8 @@ def serve(host: str, port: int) -> None:
             click.echo(f"  {name:9} {base}/webhooks/{name}?secret={secret}")
         click.echo(f"  kannel    {base}/webhooks/kannel?secret={secret}&{KANNEL_GET_URL_FIELDS}  (smsbox get-url)")
         click.echo(f"  health    {base}/healthz")
+        click.echo(f"coordinators' desk: {base}/  (a first user: gateway users add NAME --role coordinator)")
+        click.echo(f"JSON API: {base}/api/v1/incidents  (a token: gateway tokens create NAME --role viewer)")
         try:
             run_simple(host, port, app, threaded=True, use_reloader=False)
         except OSError as error:  # the port is taken, or the address is not this machine's

@@ -30,6 +30,7 @@ class BoardFilter:
     sort: str = "newest"
     limit: int = 50
     offset: int = 0
+    village_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def board(session: Session, actor: Actor, wanted: BoardFilter) -> Board:
         query = query.where(Incident.status == wanted.status)
     if wanted.district_code:
         query = query.where(Incident.district_code == wanted.district_code)
+    if wanted.village_code:
+        query = query.where(Incident.village_code == wanted.village_code)
     if wanted.hazard:
         query = query.where(Incident.hazard == wanted.hazard)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
