@@ -41,7 +41,8 @@ MAX_POINT = 30  # characters of pickup point that still keep the pickup notice i
 MAX_KK_LISTED = 10  # KKs (masked) an audit event names before it says how many more
 # Where affected households come from, as the audit trail says it, and the channel each arrives through.
 SOURCES = {"sms": ("SMS KORBAN", "sms"), "csv": ("CSV (gateway aid affected)", "cli"),
-           "registration": ("a reporter registered with DAFTAR", "sms"), "ussd": ("USSD", "ussd")}  # fmt: skip
+           "desk": ("CSV uploaded on the desk", "web"), "registration": ("a reporter registered with DAFTAR", "sms"),
+           "ussd": ("USSD", "ussd")}  # fmt: skip
 
 
 @dataclass
@@ -53,13 +54,13 @@ class AffectedSummary:
 
 def add_affected(
     session: Session, incident: Incident, ids: Iterable[str], source: str, officer_id: int | None = None,
-    channel: str | None = None, phone: str | None = None,
+    channel: str | None = None, phone: str | None = None, username: str | None = None,
 ) -> AffectedSummary:  # fmt: skip
     """Add households to the incident by KK or by a member's NIK, and say so in the incident's audit trail.
 
     A number the registry does not know is kept as an unregistered KK: allocation refuses it unless an officer
     overrides, and the report lists it. ``channel`` defaults to the source's (``csv`` arrives by the CLI);
-    ``phone`` to the officer's.
+    ``phone`` to the officer's; ``username``: the desk user who uploaded the list.
     """
     summary = AffectedSummary()
     numbers = list(dict.fromkeys(n for n in ("".join(ch for ch in raw if ch.isdigit()) for raw in ids) if len(n) == 16))
@@ -100,7 +101,7 @@ def add_affected(
         detail = (f"{summary.added} household(s) from {label}: {_masked(added)}; {summary.already} already listed, "
                   f"{len(summary.not_in_registry)} not in the registry")  # fmt: skip
         log_event(session, incident.id, "affected", channel or default_channel, detail=detail, officer_id=officer_id,
-                  phone=phone)  # fmt: skip
+                  phone=phone, username=username)  # fmt: skip
     return summary
 
 
@@ -131,6 +132,7 @@ def allocate(
     window_start: datetime,
     override_reason: str | None = None,
     channel: str = "cli",
+    username: str | None = None,
 ) -> AllocationResult:
     """Allocate ``program`` to every eligible affected household of ``incident`` and queue the pickup SMS.
 
@@ -178,7 +180,7 @@ def allocate(
               f"{zone.show(window_start)} for {program.pickup_days} days: {result.allocated} allocated, "
               f"{result.notified} notified, {result.without_phone} without a phone; refused: {refused}"
               + (f"; override: {override_reason}" if override_reason else ""))  # fmt: skip
-    log_event(session, incident.id, "allocated", channel, detail=detail)
+    log_event(session, incident.id, "allocated", channel, detail=detail, username=username)
     return result
 
 

@@ -67,6 +67,12 @@ def hazard_label(hazard: str | None, language: str) -> str:
     return labels[1] if language == "en" else labels[0]
 
 
+def need_label(need: str, language: str) -> str:
+    """A need's name in ``language``, or the canonical word when it has none."""
+    labels = NEED_LABELS.get(need)
+    return need if labels is None else labels[1] if language == "en" else labels[0]
+
+
 def hazard_keyword(hazard: str | None, language: str) -> str:
     """The word to type for the hazard, for the example command in a reply."""
     keywords = HAZARD_KEYWORDS.get(hazard or "other", HAZARD_KEYWORDS["other"])

@@ -22,7 +22,7 @@ SESSION_HOURS = 12  # one shift
 def init_web(app: Flask, runtime: Runtime) -> None:
     """Bind the desk to ``app``: cookies, CSRF, login, rate limits, language, and its blueprints."""
     from gateway.db import utcnow
-    from gateway.incidents.labels import hazard_label
+    from gateway.incidents.labels import hazard_label, need_label
     from gateway.phones import mask_phone
     from gateway.web import aid, auth, board, charts, incident, language, people
 
@@ -47,6 +47,7 @@ def init_web(app: Flask, runtime: Runtime) -> None:
     language.init_language(app, settings.default_language)
     app.jinja_env.globals.update(
         hazard_name=lambda hazard: hazard_label(hazard, language.current_language()), now_utc=utcnow,
+        need_names=lambda needs: ", ".join(need_label(n, language.current_language()) for n in needs.split()),
         mask_phone=mask_phone,
     )  # fmt: skip
     app.register_error_handler(CSRFError, form_expired)

@@ -11,18 +11,14 @@ one row's number in full; each such view is written to the access audit, naming 
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from gateway.accounts.roles import Actor
 from gateway.accounts.users import log_access
-from gateway.csv_file import CsvFileError, open_csv
+from gateway.csv_file import CsvFileError
 from gateway.db import utcnow
 from gateway.incidents.alerts import alert_late_officers
 from gateway.incidents.labels import region_zone
@@ -31,7 +27,6 @@ from gateway.models import Officer
 from gateway.people.officers import apply_roster, district_roster
 from gateway.web.auth import access, current_actor, db_session, roles, runtime
 from gateway.web.board import DESK_ROLES
-from gateway.web.extensions import csrf
 from gateway.web.language import t
 from gateway.web.message_log import (
     KINDS,
@@ -44,6 +39,7 @@ from gateway.web.message_log import (
     message_row,
     page_with,
 )
+from gateway.web.uploads import read_upload, too_large, upload_view, uploaded
 
 bp = Blueprint("people", __name__)
 
@@ -90,33 +86,17 @@ def officers() -> tuple[str, int]:
     return _roster_page()
 
 
-def uploaded_text(upload: FileStorage) -> str:
-    """The upload as text, read by gateway.csv_file like every import (UTF-8 or Windows-1252, no binary)."""
-    name = upload.filename or "roster.csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "roster.csv"
-        upload.save(path)
-        try:
-            with open_csv(path) as handle:
-                return handle.read()
-        except CsvFileError as error:  # name the file as the user knows it, not our temporary copy
-            raise CsvFileError(str(error).replace(str(path), name)) from None
-
-
 @bp.post("/officers/import")
+@upload_view
 @roles("coordinator")
 def import_roster() -> Response | tuple[str, int]:
     """Import a roster CSV all or nothing, as ``gateway import officers`` does; bad rows are listed by line."""
     rt = runtime()
-    request.max_content_length = ROSTER_LIMIT  # a body without a length is cut off at the limit
-    if (request.content_length or 0) > ROSTER_LIMIT:
-        raise RequestEntityTooLarge()  # before parsing: a parse stopped midway leaves its spooled file open
-    csrf.protect()  # exempted from the app-wide check, which would read the body under the callbacks' limit
-    upload = request.files.get("roster")
-    if upload is None or not upload.filename:
+    upload = uploaded("roster", ROSTER_LIMIT)
+    if upload is None:
         return _roster_page([t("Pilih berkas CSV daftar petugas.", "Choose the roster CSV file.")], 400)
     try:
-        text = uploaded_text(upload)
+        text = read_upload(upload, lambda handle: handle.read())
     except CsvFileError as error:
         return _roster_page([str(error)], 400)
     rows, problems = district_roster(text, rt.rules, rt.region)
@@ -134,7 +114,7 @@ def import_roster() -> Response | tuple[str, int]:
     with db_session() as session:
         summary = apply_roster(session, rows)
         jobs = alert_late_officers(session, rt.settings, rt.region)
-        log_access(session, access(), "roster_import", f"{upload.filename[:80]}: {summary.added} added, "
+        log_access(session, access(), "roster_import", f"{(upload.filename or '')[:80]}: {summary.added} added, "
                    f"{summary.updated} updated, {summary.unchanged} unchanged, {len(jobs)} late alerts")  # fmt: skip
     relay: Relay = current_app.extensions["gateway_relay"]
     relay.hand_off(jobs)  # after the commit: officers new to an area hear about its open incidents
@@ -145,16 +125,7 @@ def import_roster() -> Response | tuple[str, int]:
     return redirect(url_for("people.officers"))
 
 
-csrf.exempt(import_roster)  # checked in the view, after raising the body limit for the file
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def too_large(error: RequestEntityTooLarge) -> RequestEntityTooLarge | tuple[str, int]:
-    """A roster over the limit: say how large it may be, on the roster page."""
-    if request.endpoint != "people.import_roster":
-        return error
-    return _roster_page([t(f"Berkas terlalu besar (paling besar {ROSTER_LIMIT >> 10} KB).",
-                           f"The file is too large (at most {ROSTER_LIMIT >> 10} KB).")], 413)  # fmt: skip
+bp.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 @bp.post("/officers/<int:officer_id>/on-duty")

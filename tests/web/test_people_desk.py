@@ -87,7 +87,7 @@ def test_a_roster_over_the_size_limit_is_refused_with_the_limit(client: FlaskCli
     login(client, "pusdalops")
     body = b"name,phone,agency,role,districts\n" + b"Budi,081100000001,BPBD,officer,\n" * 40_000
     status, page = upload_roster(client, "besar.csv", body=body)
-    assert status == 413 and "Berkas terlalu besar (paling besar 1024 KB)." in page
+    assert status == 413 and "Berkas terlalu besar (paling besar 1 MB)." in page
     with rt.db.session() as session:
         assert session.scalars(select(Officer)).all() == []
 
