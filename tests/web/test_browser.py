@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from tests.web.browser import log_in
 from tests.web.desk import PASSWORD, REPORTER, make_user, reported_incident
 
 REPORTER_E164 = "+62" + REPORTER.removeprefix("0")
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
@@ -74,3 +77,45 @@ def test_an_agency_user_cannot_open_another_agencys_incident(client: FlaskClient
     expect(page.get_by_role("button", name="Terima (DINSOS)")).to_be_visible()
     expect(page.get_by_role("button", name="Terima (BPBD)")).to_have_count(0)  # not its dispatch
     expect(page.get_by_role("button", name="Tolak (laporan palsu)")).to_have_count(0)  # the coordinator's
+
+
+def test_a_coordinator_runs_the_aid_of_an_incident_from_the_browser(
+    client: FlaskClient, rt: Runtime, page: Page, tmp_path: Path
+) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    log_in(page, "pusdalops", PASSWORD)
+    page.goto("/incidents/1001")
+    page.get_by_role("link", name="Kelola bantuan").click()
+    # the registry extract, then the affected households (one bad line, named by its number)
+    page.locator("form[action$='/aid/registry'] input[type=file]").set_input_files(DATA / "registry.csv")
+    page.get_by_role("button", name="Impor").click()
+    expect(page.locator("main")).to_contain_text("line 8: ")  # its two bad rows are named by line
+    expect(page.locator("main")).to_contain_text("line 9: ")
+    page.locator("form[action$='/aid/affected'] input[type=file]").set_input_files(DATA / "affected.csv")
+    page.get_by_role("button", name="Unggah").click()
+    expect(page.locator("main")).to_contain_text("line 5: '12345'")
+    expect(page.locator("main")).to_contain_text("KK ditambahkan")
+    # allocate DINSOS's food parcel, then BPBD's rice: the same category, so the ledger refuses it as a double
+    form = page.locator("form.aid-allocate")
+    form.locator("select[name=program]").select_option("SEMBAKO")
+    form.locator("input[name=point]").fill("Balai Desa Sukodono")
+    form.get_by_role("button", name="Alokasikan").click()
+    expect(page.get_by_role("status")).to_contain_text("SEMBAKO: 2 dialokasikan, 2 SMS pengambilan diantrekan")
+    form.locator("select[name=program]").select_option("LOGISTIK")
+    form.locator("input[name=point]").fill("Posko BPBD Kendal")
+    form.get_by_role("button", name="Alokasikan").click()
+    expect(page.get_by_role("status")).to_contain_text("LOGISTIK: 0 dialokasikan")
+    expect(page.get_by_role("status")).to_contain_text("ganda dicegah")
+    run_worker(rt)
+    assert len(sms_to(rt, "+6281311110001")) == 1  # Budi's household got one pickup notice, not two
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Unduh CSV").first.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(csv.DictReader(saved.read_text().splitlines()))
+    assert saved.name == "aid-1001.csv"
+    assert {(r["agency"], r["allocated"]) for r in rows} >= {("DINSOS", "2")}
+    assert sum(int(r["double_prevented"]) for r in rows if r["agency"] == "BPBD") == 2
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
