@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from gateway.aid.report import report_rows
-from gateway.api.aid import program_totals
+from gateway.aid.report import program_rows, report_rows
 from gateway.api.bearer import ApiError, current_token, reader, runtime
 from gateway.api.listing import incident_item, list_filter
 from gateway.incidents.board import board, dispatch_state, visible_incident
@@ -60,7 +59,7 @@ def incident_aid(ref: str) -> Response:
     """The incident's one-door ledger: per agency and desa, and per program (every agency's, for every reader)."""
     with runtime().db.session() as session:
         incident = _incident(session, ref)
-        rows, programs = report_rows(session, incident), program_totals(session, incident)
+        rows, programs = report_rows(session, incident), program_rows(session, incident)
         return jsonify(ref=incident.ref, rows=rows, programs=programs)
 
 

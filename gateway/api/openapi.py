@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from gateway.api.aid import PROGRAM_COLUMNS
+from gateway.aid.report import COUNTS
 from gateway.incidents.board import MAX_PAGE, SORTS, STATUS_FILTERS, STATUSES
 from gateway.incidents.labels import HAZARD_LABELS
 
@@ -91,11 +91,11 @@ SCHEMAS: dict[str, object] = {
     }),
     "AidRow": _object({
         "agency": {"type": "string"}, "village_code": {"type": "string", "description": "`-` when unknown."},
-        **{column: {"type": "integer"} for column in PROGRAM_COLUMNS},
+        **{column: {"type": "integer"} for column in COUNTS},
     }),
     "AidProgram": _object({
         "program": {"type": "string"}, "agency": {"type": "string"},
-        **{column: {"type": "integer"} for column in PROGRAM_COLUMNS},
+        **{column: {"type": "integer"} for column in COUNTS},
     }),
     "AidLedger": _object({
         "ref": {"type": "string"},

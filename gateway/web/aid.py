@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -26,13 +25,13 @@ from gateway.aid.kk import read_numbers
 from gateway.aid.ledger import MAX_POINT, add_affected, allocate
 from gateway.aid.programs import CATEGORIES, Program
 from gateway.aid.registry import RegistryRead, read_registry
-from gateway.aid.report import REPORT_COLUMNS, report_rows
+from gateway.aid.report import REPORT_COLUMNS, program_rows, report_rows
 from gateway.csv_file import CsvFileError
 from gateway.db import utcnow
 from gateway.incidents.board import visible_incident
 from gateway.incidents.labels import region_zone, village_label
 from gateway.jobs.relay import Relay
-from gateway.models import AffectedHousehold, Allocation, AllocationRefusal, Incident, RegistryImport
+from gateway.models import AffectedHousehold, Incident, RegistryImport
 from gateway.web.aid_forms import COUNTED, FormError, allocation_outcome, override_reason, pickup_point, totals
 from gateway.web.aid_forms import window_start as typed_start
 from gateway.web.auth import access, current_actor, db_session, roles, runtime
@@ -49,6 +48,9 @@ MAX_LISTED_ERRORS = 200  # as many bad lines as the CLI lists
 MAX_LISTED_WARNINGS = 50
 CATEGORY_WORDS: dict[str, tuple[str, str]] = {str(code): words for code, words in CATEGORIES.items()}
 T = TypeVar("T")
+
+
+PROGRAM_LINE = ("allocated", "collected", "double_prevented", "refused")  # ProgramLine's counts, in order
 
 
 @dataclass(frozen=True)
@@ -97,25 +99,9 @@ def aid_ledger(session: Session, actor: Actor, incident: Incident) -> AidLedger:
         select(func.count(), func.count().filter(AffectedHousehold.household_id.is_(None)))
         .where(AffectedHousehold.incident_id == incident.id)
     ).one()  # fmt: skip
-    allocated: Counter[str] = Counter()
-    collected: Counter[str] = Counter()
-    for code, status, count in session.execute(
-        select(Allocation.program, Allocation.status, func.count())
-        .where(Allocation.incident_id == incident.id).group_by(Allocation.program, Allocation.status)
-    ):  # fmt: skip
-        allocated[code] += count
-        collected[code] += count if status == "collected" else 0
-    doubles: Counter[str] = Counter()
-    refused: Counter[str] = Counter()
-    for code, reason, count in session.execute(
-        select(AllocationRefusal.program, AllocationRefusal.reason, func.count())
-        .where(AllocationRefusal.incident_id == incident.id)
-        .group_by(AllocationRefusal.program, AllocationRefusal.reason)
-    ):  # fmt: skip
-        refused[code] += count
-        doubles[code] += count if reason == "already_allocated" else 0
-    programs = [ProgramLine(program, allocated[code], collected[code], doubles[code], refused[code])
-                for code, program in rt.programs.items() if allocated[code] or refused[code]]  # fmt: skip
+    per_program = {str(row["program"]): row for row in program_rows(session, incident)}
+    programs = [ProgramLine(program, *(int(str(per_program[code][c])) for c in PROGRAM_LINE))
+                for code, program in rt.programs.items() if code in per_program]  # fmt: skip
     allocatable = [program for program in rt.programs.values() if actor.acts_for(program.agency)]
     return AidLedger(rows, totals(rows), int(affected), int(unregistered), programs, allocatable)
 

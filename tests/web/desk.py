@@ -9,15 +9,9 @@ from flask.testing import FlaskClient
 from gateway.accounts.users import add_user
 from gateway.runtime import Runtime
 from tests.conftest import exchange, load_roster
+from tests.test_authority import ROSTER  # the same district's officers as the SMS authority tests
 
 PASSWORD = "kata-sandi-rahasia-1"
-ROSTER = """name,phone,agency,role,districts
-Budi (BPBD Kendal),081100000001,BPBD,officer,33.24.15
-Wati (Dinsos),081100000003,DINSOS,officer,
-Tono (Tagana),081100000004,TAGANA,officer,
-Pusdalops desk,081100000006,PUSDALOPS,officer,
-Relawan Weleri,081100000008,RELAWAN,officer,33.24.12
-"""
 REPORTER = "081234567890"
 
 
