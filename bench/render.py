@@ -25,6 +25,7 @@ RESULTS = BENCH / "results.jsonl"
 OUT = BENCH / "RESULTS.md"
 TITLES = {  # known benchmarks, in the order of the page; any other follows under its own name
     "ingest": "Ingest: `bench/ingest.py` — POST /webhooks/sms through gunicorn",
+    "desk": "Desk: `bench/desk.py` — pages with 10,000 incidents and 1,000,000 messages in PostgreSQL",
     "pipeline": "Pipeline: `bench/pipeline.py` — from the webhook to the confirmation and the alerts handed over",
     "ussd": "USSD: `bench/ussd.py` — concurrent sessions walking the report flow",
     "parser": "Parser: `bench/parser.py` — messages/s on one core",

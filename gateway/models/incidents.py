@@ -68,6 +68,7 @@ class Dispatch(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "agency"),
         Index("ix_dispatches_escalation", "acknowledged_at", "next_escalation_at"),
+        Index("ix_dispatches_agency", "agency", "incident_id"),  # what an agency's desk user and token may see
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

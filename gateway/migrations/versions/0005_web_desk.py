@@ -66,9 +66,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("username", sa.String(length=64), nullable=True))
     op.create_index("ix_incidents_board", "incidents", ["status", "last_report_at"])
     op.create_index("ix_reports_created_at", "reports", ["created_at"])
+    op.create_index("ix_dispatches_agency", "dispatches", ["agency", "incident_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dispatches_agency", table_name="dispatches")
     op.drop_index("ix_reports_created_at", table_name="reports")
     op.drop_index("ix_incidents_board", table_name="incidents")
     with op.batch_alter_table("incident_events", schema=None) as batch_op:
