@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import secrets
 import shutil
 import socket
@@ -119,14 +120,49 @@ def loop(center: SmsCenter, count: int, first: int, timeout: float) -> tuple[flo
     return count / elapsed if elapsed > 0 else 0.0, Counter(center.received)
 
 
-def measure(kannel: Kannel, args: argparse.Namespace) -> tuple[float, list[str]]:
-    """A warm-up, then the measured loop, over one connection to the SMS center."""
+class Cpu:
+    """CPU seconds used so far by each part of a loop, read from /proc: the machine may be shared, so a part's
+    own seconds per round trip say more than its rate. ``postgres`` counts the backends of the bench's database."""
+
+    def __init__(self, parts: dict[str, list[int]]) -> None:
+        self.parts = parts
+        self.before = self.take()
+
+    def take(self) -> dict[str, float]:
+        used = dict.fromkeys([*self.parts, "postgres"], 0.0)
+        for pid, ppid, comm, cpu in ingest._proc_stats():
+            for part, pids in self.parts.items():
+                if pid in pids or ppid in pids:
+                    used[part] += cpu
+            if comm == "postgres" and ingest.PG_BENCH_DB in _cmdline(pid):
+                used["postgres"] += cpu
+        return used
+
+    def per_round_trip(self, count: int) -> dict[str, float]:
+        """Milliseconds of CPU per round trip since this was made, by part."""
+        now = self.take()
+        return {part: round(1000 * (now[part] - self.before[part]) / count, 2) for part in now}
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def measure(
+    kannel: Kannel, args: argparse.Namespace, parts: dict[str, list[int]]
+) -> tuple[float, list[str], dict[str, float]]:
+    """A warm-up, then the measured loop, over one connection to the SMS center; with CPU ms per round trip."""
     center = SmsCenter(kannel.ports["modem"])
+    parts = {"kannel": [p.pid for p in kannel.processes], **parts}
     try:
         wait_until(lambda: "online" in kannel.status().split("modem[modem]", 1)[-1][:60], what="the SMS center")
         loop(center, args.warmup, 90_000_000, args.timeout)
+        cpu = Cpu(parts)
         rate, received = loop(center, args.messages, 0, args.timeout)
-        return rate, verdict(received, args.messages, 0)
+        return rate, verdict(received, args.messages, 0), cpu.per_round_trip(args.messages)
     finally:
         center.close()
 
@@ -145,17 +181,20 @@ def verdict(received: Counter[str], count: int, first: int) -> list[str]:
     return [f"{len(lost)} lost"] * bool(lost) + [f"{len(doubled)} doubled"] * bool(doubled)
 
 
-def transport_alone(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]:
+Measured = tuple[float, list[str], dict[str, float]]  # round trips/s, what was lost or doubled, CPU ms per trip
+
+
+def transport_alone(args: argparse.Namespace, tmp: Path) -> Measured:
     app = ConstantApp()
     app.start()
     kannel = start_kannel(tmp / "alone", f"http://127.0.0.1:{app.port}", "constant-secret-0123", replies=True)
     try:
-        return measure(kannel, args)
+        return measure(kannel, args, {"app+center": [os.getpid()]})
     finally:
         kannel.close()
 
 
-def with_gateway(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]:
+def with_gateway(args: argparse.Namespace, tmp: Path) -> Measured:
     url = f"sqlite:///{tmp / 'gateway.db'}" if args.database == "sqlite" else ingest.prepare_postgres()
     ingest.flush_redis()
     port, secret = ingest.free_port(), "bench-" + secrets.token_urlsafe(18)
@@ -177,12 +216,16 @@ def with_gateway(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]
                 processes.append(subprocess.Popen(command, env=env, cwd=ingest.REPO, stdout=log,
                                                   stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
         ingest.wait_healthy(port, web, tmp / "web.log")
-        return measure(kannel, args)
+        return measure(kannel, args, {"web": [web.pid], "workers+relay": [p.pid for p in processes[1:]]})
     finally:
         ingest.stop_processes(processes)
         kannel.close()
         with contextlib.suppress(ingest.SetupError):
             ingest.flush_redis()
+
+
+def cpu_line(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{part} {ms:.2f}" for part, ms in cpu.items() if ms) + f"; total {sum(cpu.values()):.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,18 +242,21 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="gateway-kannel-"))
     (tmp / "alone").mkdir()
     try:
-        alone, alone_problems = transport_alone(args, tmp)
+        alone, alone_problems, alone_cpu = transport_alone(args, tmp)
         print(f"Kannel alone (constant reply):  {alone:8.0f} round trips/s  {', '.join(alone_problems) or 'all once'}")
-        gateway, gateway_problems = with_gateway(args, tmp)
+        print(f"  CPU ms per round trip: {cpu_line(alone_cpu)}")
+        gateway, gateway_problems, gateway_cpu = with_gateway(args, tmp)
         print(f"Kannel + gateway ({args.database}):  {gateway:8.0f} round trips/s  "
               f"{', '.join(gateway_problems) or 'all once'}")  # fmt: skip
+        print(f"  CPU ms per round trip: {cpu_line(gateway_cpu)}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ratio = gateway / alone if alone else 0.0
     met = ratio >= TARGET_RATIO and not alone_problems and not gateway_problems
     print(f"ratio: {ratio:.2f}  (target ≥ {TARGET_RATIO})  {'met' if met else 'NOT met'}")
     figures: dict[str, Any] = {"kannel_alone_per_s": round(alone), "with_gateway_per_s": round(gateway),
-                               "ratio": round(ratio, 3), "problems": alone_problems + gateway_problems}  # fmt: skip
+                               "ratio": round(ratio, 3), "problems": alone_problems + gateway_problems,
+                               "cpu_ms_alone": alone_cpu, "cpu_ms_gateway": gateway_cpu}  # fmt: skip
     recorder.add(record.params(args), figures, met)
     return 0 if met else 1
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from gateway.db import utcnow
 from gateway.jobs.lease import JOB_LEASE
 from gateway.jobs.relay import Relay
-from gateway.jobs.runner import CLAIM
+from gateway.jobs.runner import CLAIM, execute_many
 from gateway.models import OutboundMessage, OutboxJob
 from gateway.runtime import Runtime
+from gateway.sms.base import Accepted
 from gateway.sms.queue import in_doubt, queue_sms
 from gateway.sms.send import DOUBT_WINDOW, LEASE_MARGIN, settle_doubt
+from gateway.sms.text import SmsText
 from tests.conftest import live_worker, relay_tick
 
 PHONE = "+6281234567890"
@@ -97,3 +100,72 @@ def test_sends_keep_under_the_links_ceiling_per_second(rt: Runtime) -> None:
     with rt.db.session() as session:
         seconds = Counter(m.sent_at.replace(microsecond=0) for m in session.scalars(select(OutboundMessage)))
     assert sum(seconds.values()) == 10 and max(seconds.values()) <= 4
+
+
+class SeveralAtOnce:
+    """A link that takes four sends at once, as Kannel does: every send waits (on a barrier, not a clock) until
+    four are in flight, and then looks at the database; ``interrupt_at`` makes that call raise KeyboardInterrupt."""
+
+    name = "several"
+    sends_at_once = 4
+
+    def __init__(self, rt: Runtime, interrupt_at: int = 0) -> None:
+        self.rt, self.interrupt_at = rt, interrupt_at
+        self.calls: list[str] = []
+        self.sending: list[int] = []  # messages claimed and not recorded, each time four were in flight
+        self.lock = threading.Lock()
+        self.barrier = threading.Barrier(4, action=self.look, timeout=10) if not interrupt_at else None
+
+    def look(self) -> None:
+        with self.rt.db.session() as session:
+            count = select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "sending")
+            self.sending.append(session.scalar(count) or 0)
+
+    def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
+        with self.lock:
+            self.calls.append(phone)
+            call = len(self.calls)
+        if self.barrier is not None:
+            self.barrier.wait()  # BrokenBarrierError (a failed send) unless four sends are in flight together
+        if call == self.interrupt_at:
+            raise KeyboardInterrupt
+        return Accepted(message_id=f"several-{ref}", status="Sent")
+
+
+def queue_many(rt: Runtime, count: int) -> list[int]:
+    with rt.db.session() as session:
+        jobs = [queue_sms(session, rt.settings, phone=f"+62812345{n:05d}", template="help", language="id",
+                          key=f"several:{n}") for n in range(count)]  # fmt: skip
+    return [job for job in jobs if job is not None]
+
+
+def test_a_link_that_takes_several_sends_at_once_gets_that_many_each_sms_once(rt: Runtime) -> None:
+    link = SeveralAtOnce(rt)
+    rt.__dict__["provider"] = link  # the provider is the outside world: fake it at the boundary
+    jobs = queue_many(rt, 12)
+    assert len(execute_many(rt, jobs).done) == 12
+    assert sorted(link.calls) == [f"+62812345{n:05d}" for n in range(12)]  # each offered once
+    assert link.sending == [4, 4, 4]  # four in flight, never more: each lane claims its next as it records the last
+    with rt.db.session() as session:
+        rows = session.scalars(select(OutboundMessage)).all()
+    assert {(m.status, m.attempts, m.provider_message_id) for m in rows} == {
+        ("sent", 1, f"several-{m.id}") for m in rows
+    }
+
+
+def test_a_worker_stopped_mid_burst_leaves_only_the_interrupted_send_in_doubt_and_the_rest_queued(rt: Runtime) -> None:
+    link = SeveralAtOnce(rt, interrupt_at=6)
+    rt.__dict__["provider"] = link
+    jobs = queue_many(rt, 16)
+    with pytest.raises(KeyboardInterrupt):
+        execute_many(rt, jobs)
+    with rt.db.session() as session:
+        rows = {m.phone: (m.status, m.attempts) for m in session.scalars(select(OutboundMessage))}
+    offered = Counter(link.calls)
+    assert set(offered.values()) == {1}  # nothing offered twice
+    interrupted = link.calls[5]
+    assert rows.pop(interrupted) == ("sending", 1)  # its fate unknown: in doubt once its lease lapses, not resent
+    assert {rows[phone] for phone in offered if phone in rows} == {("sent", 1)}  # what the link took is recorded
+    assert {state for phone, state in rows.items() if phone not in offered} <= {("queued", 0)}  # never claimed
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False), rt.db.session() as session:
+        assert in_doubt(session) == 1

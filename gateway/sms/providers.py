@@ -43,6 +43,7 @@ class Failover:
         self.links = list(links)
         self.name = ",".join(link.name for link in self.links)
         self.last_error: dict[str, str] = {}  # this process's last failure per link, for /healthz
+        self.sends_at_once = min(sends_at_once(link) for link in self.links)  # what every link can take
 
     def send(self, phone: str, sms: SmsText, ref: str = "") -> Accepted:
         """The first link that takes the SMS; a refusal or an unreachable link passes it on, doubt does not."""
@@ -63,6 +64,11 @@ class Failover:
             raise errors[0]
         raise ProviderError("; ".join(f"{e.link}: {e}" for e in errors)[:480],
                             permanent=all(e.permanent for e in errors), link=errors[-1].link)  # fmt: skip
+
+
+def sends_at_once(provider: Provider) -> int:
+    """How many sends ``provider`` may be offered at the same time: its ``sends_at_once``, else one."""
+    return int(getattr(provider, "sends_at_once", 1))
 
 
 def make_provider(settings: Settings) -> Provider:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -16,6 +19,7 @@ from gateway.models import InboundMessage, OutboundMessage, OutboundStatus
 from gateway.runtime import Runtime
 from gateway.sms.base import Accepted
 from gateway.sms.errors import ProviderError
+from gateway.sms.providers import sends_at_once
 from gateway.sms.text import SmsText
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,35 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
-    """Send queued SMS one at a time and store each outcome; one Outcome per id.
+    """Send queued SMS and store each outcome; one Outcome per id, in order.
+
+    A link that takes several sends at once (``sends_at_once``, e.g. Kannel: its answer waits on bearerbox, not on
+    our CPU) gets that many lanes, each offering its share of the batch one message at a time (see ``_lane``): a
+    worker killed mid-batch leaves at most one message in doubt per lane. A lane that fails stops the others from
+    claiming more; each finishes and records the send in hand, then the failure is raised.
+    """
+    slots = min(sends_at_once(rt.provider), len(outbound_ids))
+    stop = threading.Event()
+    if slots <= 1:
+        return _lane(rt, outbound_ids, stop)
+    _ = rt.pace  # built here, once: a cached property the lanes would race to build
+    with ThreadPoolExecutor(slots, thread_name_prefix="sms-send") as pool:
+        lanes = [pool.submit(_lane, rt, outbound_ids[n::slots], stop) for n in range(slots)]
+        try:
+            futures.wait(lanes, return_when=futures.FIRST_EXCEPTION)
+        finally:  # all done, a lane failed, or this thread was told to stop: no lane claims any more
+            stop.set()
+    for lane in lanes:  # every lane has stopped and recorded what its link took
+        if (error := lane.exception()) is not None:
+            raise error
+    outcomes: list[Outcome] = [Outcome()] * len(outbound_ids)
+    for n, lane in enumerate(lanes):
+        outcomes[n::slots] = lane.result()
+    return outcomes
+
+
+def _lane(rt: Runtime, outbound_ids: Sequence[int], stop: threading.Event) -> list[Outcome]:
+    """Send SMS one at a time and store each outcome, until ``stop`` is set; one Outcome per id offered.
 
     A message is claimed (``sending``, with a lease) just before it is offered, in the same transaction that
     records the answer to the one before: a worker that dies leaves at most the one it was offering in doubt, and
@@ -48,6 +80,8 @@ def deliver(rt: Runtime, outbound_ids: Sequence[int]) -> list[Outcome]:
         try:
             for outbound_id in outbound_ids:
                 rt.pace.wait()  # before the claim: a message waits its turn in the queue, not in doubt
+                if stop.is_set():
+                    break
                 now = utcnow()
                 claim = {"message_id": outbound_id, "now": now, "lease": now + lease}
                 if not rt.db.is_sqlite:

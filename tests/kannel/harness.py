@@ -144,12 +144,30 @@ class Kannel:
     def start(self) -> None:
         require_kannel()
         self.ports = {name: processes.free_port() for name in ("admin", "smsbox", "sendsms", *self.smscs)}
+        (self.folder / "kannel.conf").write_text(self.config())
+        self._boot()
+
+    def _boot(self) -> None:
         conf = self.folder / "kannel.conf"
-        conf.write_text(self.config())
         self._spawn([str(BEARERBOX), str(conf)], "bearerbox")
         wait_until(lambda: _listening(self.ports["smsbox"]), what="bearerbox's smsbox port")
         self._spawn([str(SMSBOX), str(conf)], "smsbox")
         wait_until(lambda: _listening(self.ports["sendsms"]), what="smsbox's sendsms port")
+
+    def restart(self) -> None:
+        """Stop bearerbox and smsbox and start them again on the same ports and store file (an operator's restart)."""
+        self.close()
+        self._boot()
+
+    def smsc_state(self, smsc: str) -> str:
+        """The status line of one SMS center (``online``, ``connecting``, ``re-connecting``...), '' if not listed."""
+        line = next((line for line in self.status().splitlines() if f"{smsc}[{smsc}]" in line), "")
+        return line.split("(", 1)[-1].split(" ", 1)[0] if line else ""
+
+    def stored(self) -> int:
+        """How many SMS bearerbox's store holds (``store size`` in its status)."""
+        found = re.search(r"store size (\d+)", self.status())
+        return int(found.group(1)) if found else 0
 
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen[bytes]:
         with (self.folder / f"{name}.out").open("ab") as out:

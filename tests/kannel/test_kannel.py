@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from gateway.db import utcnow
-from gateway.jobs.runner import execute
+from gateway.jobs.runner import execute, execute_many
 from gateway.models import InboundMessage, Incident, OutboundMessage
 from gateway.runtime import Runtime
 from gateway.sms.kannel import KannelProvider
@@ -319,3 +320,50 @@ def test_an_alert_queued_again_after_its_doubt_is_not_sent_twice_when_its_late_r
         deliver(rt, [message.id])  # the alert's send job runs again
     (row,) = outbound(rt)
     assert (row.status, row.attempts, row.delivery_status) == ("sent", 1, "accepted by the SMSC")
+
+
+def test_a_burst_goes_out_through_several_sendsms_calls_at_once_each_sms_once(
+    app: Flask, rt: Runtime, kannel: Kannel, modem: list[FakeSmsc]
+) -> None:
+    smsc = FakeSmsc(kannel, "modem")
+    modem.append(smsc)
+    phones = [f"+6281234568{n:03d}" for n in range(24)]
+    with rt.db.session() as session:
+        jobs = [queue_sms(session, rt.settings, phone=phone, template="help", language="id", key=f"burst:{n}")
+                for n, phone in enumerate(phones)]  # fmt: skip
+    assert len(execute_many(rt, [job for job in jobs if job is not None]).done) == len(phones)  # one batch: lanes
+    assert {(m.status, m.attempts) for m in outbound(rt)} <= {("sent", 1), ("delivered", 1)}
+    rows = wait_until(lambda: all_delivered(rt), what="delivery reports")
+    assert len(rows) == len(phones)
+    assert sorted(mt.to for mt in smsc.received()) == phones  # each once
+
+
+@pytest.fixture
+def restartable(server: GatewayServer, tmp_path: Path) -> Iterator[Kannel]:
+    """A Kannel of the test's own: no other test's SMS center can be connected to it, or reconnect to it."""
+    box = Kannel(tmp_path, server.url, SECRET)
+    try:
+        box.start()
+        yield box
+    finally:
+        box.close()
+
+
+def test_what_kannel_accepted_survives_its_restart_mid_burst_and_reaches_the_phone_once(
+    app: Flask, rt: Runtime, restartable: Kannel, modem: list[FakeSmsc]
+) -> None:
+    kannel = restartable
+    rt.__dict__["provider"] = make_provider(replace(rt.settings, kannel_sendsms_url=kannel.sendsms_url))
+    assert kannel.smsc_state("modem") != "online"  # no SMS center: what sendsms takes waits in Kannel's store
+    phones = [f"+6281234567{n:03d}" for n in range(5)]
+    for n, phone in enumerate(phones):
+        assert queue_and_send(rt, f"restart:{n}", phone=phone).status == "sent"
+    assert wait_until(lambda: kannel.stored() == len(phones), what="the SMS in Kannel's store")
+    kannel.restart()  # mid-burst: bearerbox and smsbox stopped and started again, same ports, same store file
+    assert kannel.stored() == len(phones) and kannel.smsc_state("modem") != "online"
+    smsc = FakeSmsc(kannel, "modem")
+    modem.append(smsc)
+    wait_until(lambda: len(smsc.received()) >= len(phones), what="the stored SMS after the restart")
+    wait_until(lambda: kannel.stored() == 0, what="Kannel's store to empty")  # all sent: no second copy to come
+    smsc.close()
+    assert sorted(mt.to for mt in smsc.received()) == phones  # each once: none lost with the restart, none doubled
