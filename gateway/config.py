@@ -49,6 +49,7 @@ class Settings:
     secret_key: str = ""  # signs the desk's session cookies; default: kept in var/secret_key
     login_attempts_per_minute: int = 10  # failed or not, per client address, before the login form says wait
     desk_refresh_seconds: int = 15  # how often the board reloads its rows in the browser
+    trusted_proxies: int = 0  # reverse proxies (HTTPS) in front: their X-Forwarded-For/-Proto are believed
     gateway_region: str = "33.24"
     default_language: str = "id"
     sms_max_attempts: int = 6
@@ -172,6 +173,7 @@ def load_settings(env: Mapping[str, str] | None = None, overrides: Mapping[str, 
         secret_key=env_str(env, "SECRET_KEY"),
         login_attempts_per_minute=env_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, minimum=1),
         desk_refresh_seconds=env_int(env, "DESK_REFRESH_SECONDS", 15, minimum=1),
+        trusted_proxies=env_int(env, "TRUSTED_PROXIES", 0, minimum=0),
         gateway_region=env_str(env, "GATEWAY_REGION", "33.24"),
         default_language=env_choice(env, "DEFAULT_LANGUAGE", LANGUAGES, "id"),
         sms_max_attempts=env_int(env, "SMS_MAX_ATTEMPTS", 6, minimum=1),

@@ -187,6 +187,8 @@ def test_the_aid_commands_take_a_coordinator_from_registry_to_report(env: dict[s
     assert "SEMBAKO      DINSOS   food      1 paket sembako" in run(env, "aid", "programs").output
     assert run(env, "import", "officers", str(roster)).exit_code == 0
     assert run(env, "simulate", "sms", "--from", "081234567890", "LAPOR BANJIR SUKODONO 25 KK").exit_code == 0
+    early = CliRunner(env=env).invoke(cli, ["aid", "allocate", "1001", "sembako", "--point", "Balai Desa Sukodono"])
+    assert early.exit_code == 1 and "incident 1001 has no affected households yet" in early.output
     marked = CliRunner(env=env).invoke(cli, ["aid", "affected", "1001", str(affected)])
     assert "line 4: '12345' is not a 16-digit KK or NIK; left out" in marked.output
     assert "incident 1001: 2 households added, 0 already listed, 0 not in the registry" in marked.output

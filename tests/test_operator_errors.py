@@ -165,7 +165,7 @@ BAD_VALUES = [
     ("KANNEL_PASSWORD", ""), ("KANNEL_SENDSMS_URL", "127.0.0.1:13013/cgi-bin/sendsms"),
     ("KANNEL_SMSC", "modem,modem"), ("KANNEL_SMSC", "smsc with spaces"), ("GATEWAY_PUBLIC_URL", "ftp://gateway"),
     ("WARNING_MAX_PER_SECOND", "-1"), ("WARNING_PRICE_PER_SEGMENT", "Rp350"), ("SECRET_KEY", "too-short"),
-    ("LOGIN_ATTEMPTS_PER_MINUTE", "0"), ("DESK_REFRESH_SECONDS", "soon"),
+    ("LOGIN_ATTEMPTS_PER_MINUTE", "0"), ("DESK_REFRESH_SECONDS", "soon"), ("TRUSTED_PROXIES", "-1"),
 ]  # fmt: skip
 
 

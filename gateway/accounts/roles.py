@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 ROLES = ("coordinator", "agency", "viewer")
 TOKEN_ROLES = ("viewer", "agency")  # a machine never acts as the coordinator desk
+ROLE_LABELS = {"coordinator": ("koordinator", "coordinator"), "agency": ("dinas", "agency"),
+               "viewer": ("pembaca", "viewer")}  # fmt: skip
 
 
 class RoleError(ValueError):

@@ -121,6 +121,7 @@ class AllocationResult:
     without_phone: int = 0
     refused: Counter[str] = field(default_factory=Counter)
     jobs: list[int] = field(default_factory=list)
+    no_households: bool = False  # the incident has no affected households yet: nothing was tried or recorded
 
 
 def allocate(
@@ -150,6 +151,9 @@ def allocate(
         .where(AffectedHousehold.incident_id == incident.id)
         .order_by(AffectedHousehold.id)
     ).all()
+    if not rows:
+        result.no_households = True
+        return result
     candidates: list[Household] = []
     for kk, _household_id, household in rows:
         if household is None and override_reason:

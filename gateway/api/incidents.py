@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from gateway.aid.report import program_rows, report_rows
 from gateway.api.bearer import ApiError, current_token, reader, runtime
 from gateway.api.listing import incident_item, list_filter
-from gateway.incidents.board import board, dispatch_state, visible_incident
+from gateway.incidents.board import board, dispatch_states, visible_incident
 from gateway.incidents.labels import LocalZone, region_zone
 from gateway.incidents.record import incident_record, record_json
 from gateway.models import Incident, Report
@@ -49,7 +49,8 @@ def show_incident(ref: str) -> Response:
         answer["opened_at"] = answer["created_at"]  # the list's name for it
         answer["reports"] = _reports(session, incident)
         shown = cast(list[dict[str, object]], answer["dispatches"])
-        answer["dispatches"] = [{**entry, "state": dispatch_state(dispatch)}
+        states = dispatch_states(session, [incident], {incident.id: list(record.dispatches)})
+        answer["dispatches"] = [{**entry, "state": states[dispatch.id]}
                                 for entry, dispatch in zip(shown, record.dispatches, strict=True)]  # fmt: skip
     return jsonify(answer)
 

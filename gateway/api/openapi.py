@@ -6,7 +6,7 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from gateway.aid.report import COUNTS
-from gateway.incidents.board import MAX_PAGE, SORTS, STATUS_FILTERS, STATUSES
+from gateway.incidents.board import MAX_PAGE, SORTS, STATES, STATUS_FILTERS, STATUSES
 from gateway.incidents.labels import HAZARD_LABELS
 
 DESCRIPTION = """Read-only JSON for district systems (OpenSID, provincial dashboards) about the incidents reported
@@ -32,7 +32,11 @@ reason in `error`."""
 NULLABLE_INT = {"type": ["integer", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TIME = {"type": "string", "format": "date-time", "examples": ["2026-11-23T10:00:00+07:00"]}
-STATE = {"type": "string", "enum": ["alerted", "escalated", "acknowledged", "done"]}
+STATE = {
+    "type": "string",
+    "enum": list(STATES),
+    "description": "no_officer: nobody of the agency is on duty where the incident is, so nobody was alerted.",
+}
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -137,6 +137,9 @@ def aid_allocate(ref: str, program_code: str, point: str, start_text: str | None
             result = allocate(session, rt.settings, incident_or_fail(session, ref), program, point, start,
                               override_reason)  # fmt: skip
         Relay(rt, runs_jobs=True).hand_off(result.jobs)
+    if result.no_households:
+        raise click.ClickException(f"incident {ref} has no affected households yet; add them first with "
+                                   f"`gateway aid affected {ref} FILE.csv`")  # fmt: skip
     refused = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(result.refused.items()))
     click.echo(f"{program.code} for incident {ref}: {result.allocated} allocated, {result.notified} pickup SMS "
                f"queued, {result.without_phone} without a phone; refused: {refused or 'none'}")  # fmt: skip

@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from gateway.accounts.roles import Actor
+from gateway.incidents.alerts import Roster
 from gateway.incidents.labels import CLOSED
 from gateway.incidents.store import dispatches_of
 from gateway.models import Dispatch, Incident, Report
@@ -56,12 +57,28 @@ class Board:
     filter: BoardFilter
 
 
-def dispatch_state(dispatch: Dispatch) -> str:
+STATES = ("no_officer", "alerted", "escalated", "acknowledged", "done")
+
+
+def dispatch_state(dispatch: Dispatch, staffed: bool = True) -> str:
+    """Where the agency stands; ``no_officer`` when nobody of it on duty covers the place, so nobody was told."""
     if dispatch.done_at is not None:
         return "done"
     if dispatch.acknowledged_at is not None:
         return "acknowledged"
+    if not staffed:
+        return "no_officer"
     return "escalated" if dispatch.escalation_level > 0 else "alerted"
+
+
+def dispatch_states(session: Session, incidents: Sequence[Incident], dispatches: dict[int, list[Dispatch]]
+                    ) -> dict[int, str]:  # fmt: skip
+    """Each dispatch's state by its id, knowing which agencies have someone on duty where each incident is."""
+    roster = Roster(session, {d.agency for found in dispatches.values() for d in found})
+    return {
+        d.id: dispatch_state(d, bool(roster.alerted(d.agency, incident.district_code)))
+        for incident in incidents for d in dispatches.get(incident.id, [])
+    }  # fmt: skip
 
 
 def visible(query: Select[Incident], actor: Actor) -> Select[Incident]:
@@ -110,8 +127,9 @@ def _rows(session: Session, incidents: Sequence[Incident]) -> list[BoardRow]:
         select(Report.incident_id, func.count()).where(Report.incident_id.in_(ids)).group_by(Report.incident_id)
     )}  # fmt: skip
     dispatches = dispatches_of(session, ids)
+    states = dispatch_states(session, incidents, dispatches)
     return [
         BoardRow(incident, counts.get(incident.id, 0),
-                 [DispatchState(d.agency, dispatch_state(d), d.escalation_level) for d in dispatches[incident.id]])
+                 [DispatchState(d.agency, states[d.id], d.escalation_level) for d in dispatches[incident.id]])
         for incident in incidents
     ]  # fmt: skip

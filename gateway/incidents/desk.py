@@ -132,10 +132,13 @@ class Desk:
         return self._close("resolved", "reporter_resolved")
 
     def reject(self, note: str) -> Outcome:
-        """A false report: only the coordinator desk decides that from the web."""
+        """A false report: only the coordinator desk decides that from the web, and says why (it cannot be undone)."""
         if not self.actor.is_coordinator:
             return refused("coordinator_only")
-        return self._close("rejected", None, note.strip()[:MAX_NOTE])
+        reason = " ".join(note.split())
+        if not reason:
+            return refused("reason_required")
+        return self._close("rejected", None, reason[:MAX_NOTE])
 
     def note(self, text: str) -> Outcome:
         body = " ".join(text.split())

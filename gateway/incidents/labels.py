@@ -61,16 +61,28 @@ NEED_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# An incident's status and a dispatched agency's state, as the desk shows them (Bahasa, English).
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "open": ("terbuka", "open"), "all": ("semua", "all"), "reported": ("dilaporkan", "reported"),
+    "acknowledged": ("diterima", "acknowledged"), "responding": ("ditangani", "responding"),
+    "resolved": ("selesai", "resolved"), "rejected": ("ditolak", "rejected"),
+}  # fmt: skip
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "no_officer": ("tidak ada petugas", "no officer"), "alerted": ("diberi tahu", "alerted"),
+    "escalated": ("dieskalasi", "escalated"), "acknowledged": ("diterima", "acknowledged"), "done": ("selesai", "done"),
+}  # fmt: skip
+
+
+def label(labels: dict[str, tuple[str, str]], key: str | None, language: str) -> str:
+    """``key``'s label in ``language`` from ``labels``, or the key itself when it has none."""
+    found = labels.get(key or "")
+    return (key or "-") if found is None else found[1] if language == "en" else found[0]
+
+
 def hazard_label(hazard: str | None, language: str) -> str:
     """The hazard's name in ``language`` (``id`` or ``en``)."""
     labels = HAZARD_LABELS.get(hazard or "other", HAZARD_LABELS["other"])
     return labels[1] if language == "en" else labels[0]
-
-
-def need_label(need: str, language: str) -> str:
-    """A need's name in ``language``, or the canonical word when it has none."""
-    labels = NEED_LABELS.get(need)
-    return need if labels is None else labels[1] if language == "en" else labels[0]
 
 
 def hazard_keyword(hazard: str | None, language: str) -> str:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.runtime import Runtime
 from gateway.web.extensions import csrf, limiter, login_manager
@@ -21,8 +22,9 @@ SESSION_HOURS = 12  # one shift
 
 def init_web(app: Flask, runtime: Runtime) -> None:
     """Bind the desk to ``app``: cookies, CSRF, login, rate limits, language, and its blueprints."""
+    from gateway.accounts.roles import ROLE_LABELS
     from gateway.db import utcnow
-    from gateway.incidents.labels import hazard_label, need_label
+    from gateway.incidents.labels import NEED_LABELS, STATE_LABELS, STATUS_LABELS, hazard_label, label
     from gateway.phones import mask_phone
     from gateway.web import aid, auth, board, charts, incident, language, people
 
@@ -41,13 +43,19 @@ def init_web(app: Flask, runtime: Runtime) -> None:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_KEY_PREFIX="gateway-desk",
     )
+    if settings.trusted_proxies:  # behind HTTPS proxies: the client's own address (login limit) and scheme
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     language.init_language(app, settings.default_language)
     app.jinja_env.globals.update(
         hazard_name=lambda hazard: hazard_label(hazard, language.current_language()), now_utc=utcnow,
-        need_names=lambda needs: ", ".join(need_label(n, language.current_language()) for n in needs.split()),
+        need_names=lambda needs: ", ".join(label(NEED_LABELS, n, language.current_language()) for n in needs.split()),
+        status_name=lambda status: label(STATUS_LABELS, status, language.current_language()),
+        state_name=lambda state: label(STATE_LABELS, state, language.current_language()),
+        role_name=lambda role: label(ROLE_LABELS, role, language.current_language()),
         mask_phone=mask_phone,
     )  # fmt: skip
     app.register_error_handler(CSRFError, form_expired)

@@ -79,6 +79,12 @@ def refusal_words(reason: str, english: bool) -> str:
 
 def allocation_outcome(program_code: str, result: AllocationResult, english: bool) -> str:
     """``SEMBAKO: 2 allocated, 2 pickup SMS queued, 0 without a phone; refused: 2 doubles prevented (...)``."""
+    if result.no_households:
+        if english:
+            return (f"{program_code}: nothing allocated: this incident has no affected households yet. Upload the "
+                    "affected households' KK first.")  # fmt: skip
+        return (f"{program_code}: tidak ada yang dialokasikan: kejadian ini belum punya KK terdampak. Unggah daftar "
+                "KK terdampak dulu.")  # fmt: skip
     refused = ", ".join(f"{n} {refusal_words(reason, english)}" for reason, n in sorted(result.refused.items()))
     if english:
         return (f"{program_code}: {result.allocated} allocated, {result.notified} pickup SMS queued, "

@@ -128,6 +128,14 @@ def login() -> Response | str:
     return render_template("login.html", username="")
 
 
+@bp.errorhandler(429)
+def too_many_attempts(error: Exception) -> tuple[str, int]:
+    """The login limit: the form again, saying to wait a minute (the limit counts per client address)."""
+    flash(t("Terlalu banyak percobaan masuk dari alamat ini. Tunggu satu menit lalu coba lagi.",
+            "Too many login attempts from this address. Wait a minute and try again."), "error")  # fmt: skip
+    return render_template("login.html", username=request.form.get("username", "")[:64]), 429
+
+
 def _next_page() -> str:
     target = request.args.get("next", "")
     return target if target.startswith("/") and not target.startswith("//") else url_for("board.index")

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from gateway.incidents.board import dispatch_state, visible_incident
+from gateway.incidents.board import dispatch_states, visible_incident
 from gateway.incidents.desk import ACTIONS, MAX_NOTE, act
 from gateway.incidents.labels import facts_summary, place_name, region_zone, village_label
 from gateway.incidents.record import incident_record
@@ -35,6 +35,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "already_acknowledged": ("{agency} sudah menerima kejadian ini.", "{agency} already acknowledged this incident."),
     "coordinator_only": ("Hanya koordinator (Pusdalops) yang boleh.", "Only the coordinator desk (Pusdalops) may do that."),
     "empty_note": ("Catatan kosong.", "The note is empty."),
+    "reason_required": ("Tulis alasan penolakan: laporan yang ditolak tidak bisa dibuka lagi.", "Give the reason for rejecting: a rejected report cannot be reopened."),
     "long_note": ("Catatan paling panjang {limit} huruf.", "A note is at most {limit} characters."),
     "unknown_agency": ("Dinas {agency} tidak dikenal; pilih salah satu: {agencies}.", "No agency {agency}; one of {agencies}."),
     "unknown_action": ("Tindakan tidak dikenal.", "Unknown action."),
@@ -57,6 +58,7 @@ def show(ref: str) -> str:
         if incident is None:
             abort(404)
         record = incident_record(session, incident, rt.region, zone)
+        states = dispatch_states(session, [incident], {incident.id: list(record.dispatches)})
         reports = session.execute(
             select(Report, InboundMessage.phone).join(InboundMessage, InboundMessage.id == Report.inbound_id)
             .where(Report.incident_id == incident.id).order_by(Report.id)
@@ -66,7 +68,7 @@ def show(ref: str) -> str:
         "incident.html", record=record, incident=incident, zone=zone, actor=actor,
         reports=[(report, mask_phone(phone), facts_summary(report, language)) for report, phone in reports],
         village=lambda code: village_label(rt.region, code), place=place_name(rt.region, incident.village_code),
-        dispatch_state=dispatch_state, agencies=sorted(rt.rules.agencies), max_note=MAX_NOTE,
+        states=states, agencies=sorted(rt.rules.agencies), max_note=MAX_NOTE,
         may_act_for=[d.agency for d in record.dispatches if actor.acts_for(d.agency)],
     )  # fmt: skip
 

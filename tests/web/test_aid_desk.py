@@ -269,3 +269,13 @@ def test_an_affected_upload_is_in_the_audit_trail_with_the_users_name(client: Fl
         event = session.scalars(select(IncidentEvent).where(IncidentEvent.action == "affected")).one()
     assert event.channel == "web" and event.detail.startswith("4 household(s) from CSV")
     assert event.username == "dinsos"  # needs add_affected(..., username=) in gateway/aid/ledger.py (see the report)
+
+
+def test_allocating_before_any_household_is_affected_says_what_to_do_first(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    page = allocate(client, "SEMBAKO")
+    assert "kejadian ini belum punya KK terdampak. Unggah daftar KK terdampak dulu." in page
+    with rt.db.session() as session:
+        assert session.scalars(select(IncidentEvent).where(IncidentEvent.action == "allocated")).all() == []

@@ -35,7 +35,7 @@ def test_a_coordinator_sees_a_report_arrive_and_acknowledges_it(client: FlaskCli
     expect(page.get_by_role("heading", level=1)).to_contain_text("1001")
     page.get_by_role("button", name="Terima (BPBD)").click()
     expect(page.get_by_role("status")).to_contain_text("Diterima oleh BPBD")
-    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("acknowledged")
+    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("BPBD: diterima")
     expect(page.locator("table.trail")).to_contain_text("pusdalops")
     run_worker(rt)
     assert "BPBD" in sms_to(rt, REPORTER_E164)[-1]  # the reporter was told by SMS
@@ -61,7 +61,7 @@ def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient, rt: Runti
     page.get_by_role("button", name="Terima (BPBD)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Formulir ditolak")
     page.goto("/incidents/1001")
-    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("alerted")  # nothing happened
+    expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("BPBD: diberi tahu")  # nothing happened
 
 
 def test_an_agency_user_cannot_open_another_agencys_incident(client: FlaskClient, rt: Runtime, page: Page) -> None:
@@ -119,3 +119,19 @@ def test_a_coordinator_runs_the_aid_of_an_incident_from_the_browser(
     assert sum(int(r["double_prevented"]) for r in rows if r["agency"] == "BPBD") == 2
     page.get_by_role("button", name="Keluar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
+
+
+def test_rejecting_a_report_asks_first_and_needs_a_reason(client: FlaskClient, rt: Runtime, page: Page) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    log_in(page, "pusdalops", PASSWORD)
+    page.goto("/incidents/1001")
+    page.get_by_label("Alasan").first.fill("hoaks, dicek lewat telepon")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the coordinator thinks again
+    page.get_by_role("button", name="Tolak (laporan palsu)").click()
+    expect(page.locator(".status")).to_have_text("dilaporkan")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Tolak (laporan palsu)").click()
+    expect(page.get_by_role("status")).to_contain_text("Laporan ditolak")
+    expect(page.locator(".status")).to_have_text("ditolak")
+    expect(page.locator("table.trail")).to_contain_text("hoaks, dicek lewat telepon")

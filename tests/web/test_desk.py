@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.accounts.users import disable_user, find_user
 from gateway.models import AccessEvent, Dispatch, IncidentEvent
 from gateway.runtime import Runtime
-from tests.conftest import load_roster, run_worker, sms_to
-from tests.web.desk import PASSWORD, csrf_token, login, make_user, post_form, reported_incident
+from tests.conftest import exchange, load_roster, run_worker, sms_to
+from tests.web.desk import PASSWORD, ROSTER, csrf_token, login, make_user, post_form, reported_incident
 
 
 def test_the_board_needs_a_login(client: FlaskClient) -> None:
@@ -22,7 +25,7 @@ def test_a_coordinator_sees_an_incident_that_arrived_by_sms(client: FlaskClient,
     make_user(rt, "pusdalops", "coordinator")
     login(client, "pusdalops")
     page = client.get("/").get_data(as_text=True)
-    assert 'data-ref="1001"' in page and "Sukodono" in page and "BPBD: alerted" in page
+    assert 'data-ref="1001"' in page and "Sukodono" in page and "BPBD: diberi tahu" in page
 
 
 def test_a_wrong_password_is_refused_and_audited(client: FlaskClient, rt: Runtime) -> None:
@@ -48,6 +51,10 @@ def test_login_attempts_are_limited(client: FlaskClient, rt: Runtime) -> None:
     codes = [client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code
              for _ in range(rt.settings.login_attempts_per_minute + 1)]  # fmt: skip
     assert codes[:-1] == [401] * rt.settings.login_attempts_per_minute and codes[-1] == 429
+    last = client.post("/login", data={"username": "x", "password": "y", "csrf_token": token})
+    assert "Terlalu banyak percobaan masuk" in last.get_data(as_text=True) and 'name="password"' in last.get_data(
+        as_text=True
+    )
 
 
 def test_acknowledging_on_the_desk_tells_the_reporter_and_names_the_user(client: FlaskClient, rt: Runtime) -> None:
@@ -151,6 +158,8 @@ def test_the_coordinator_rejects_a_false_report_and_notes_are_kept(client: Flask
     assert "Catatan kosong" in post_form(
         client, "/incidents/1001/act", {"action": "note", "note": " "}, "/incidents/1001"
     )
+    page = post_form(client, "/incidents/1001/act", {"action": "reject", "note": "  "}, "/incidents/1001")
+    assert "Tulis alasan penolakan" in page and "status-reported" in page  # a false report is said with a reason
     page = post_form(client, "/incidents/1001/act", {"action": "reject", "note": "hoaks"}, "/incidents/1001")
     assert "Laporan ditolak" in page and "status-rejected" in page
     with rt.db.session() as session:
@@ -177,3 +186,28 @@ def test_a_disabled_user_is_logged_out_on_the_next_request(client: FlaskClient, 
     assert client.get("/").status_code == 302
     form = {"username": "pusdalops", "password": PASSWORD, "csrf_token": csrf_token(client)}
     assert client.post("/login", data=form).status_code == 401
+
+
+def test_an_agency_with_nobody_on_duty_there_shows_so_instead_of_alerted(client: FlaskClient, rt: Runtime) -> None:
+    exchange(client, rt, "LAPOR BANJIR SUKODONO 25 KK")  # no roster imported: nobody was alerted
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    page = client.get("/").get_data(as_text=True)
+    assert "BPBD: tidak ada petugas" in page and 'data-state="alerted"' not in page
+    load_roster(rt, ROSTER)  # Budi of BPBD covers Kendal, where Sukodono is
+    page = client.get("/incidents/1001").get_data(as_text=True)
+    assert 'data-agency="BPBD" data-state="alerted"' in page
+
+
+@pytest.fixture
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {"trusted_proxies": 1} if "proxy" in request.node.name else {}
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(client: FlaskClient, rt: Runtime) -> None:
+    token = csrf_token(client)
+    form = {"username": "x", "password": "y", "csrf_token": token}
+    for _ in range(rt.settings.login_attempts_per_minute):
+        assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 401
+    assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 429
+    assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 401

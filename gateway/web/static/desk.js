@@ -11,6 +11,11 @@
       .then(function (html) { element.innerHTML = html; element.setAttribute("data-refreshed", String(Date.now())); })
       .catch(function () {});
   }
+  // A button with data-confirm asks first (closing or rejecting an incident cannot be undone).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-refresh]").forEach(function (element) {
       var seconds = parseInt(element.getAttribute("data-refresh"), 10) || 15;
