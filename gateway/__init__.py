@@ -54,4 +54,5 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, runs_jobs:
     for callback in (sms.bp, delivery.bp, ussd.bp, kannel.bp, api.bp):
         web.csrf.exempt(callback)  # callers prove themselves with the shared secret or a bearer token, not a form
     app.register_error_handler(BadInput, lambda error: bad_request(str(error)))
+    app.register_error_handler(404, api.not_found)  # JSON under /api/, the usual page elsewhere
     return app

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
 
 from gateway.api.bearer import ApiError, error_answer
 from gateway.api.incidents import incident_aid, list_incidents, show_incident
@@ -20,3 +22,10 @@ bp.add_url_rule("/incidents/<ref>", "incident", show_incident)
 bp.add_url_rule("/incidents/<ref>/aid", "incident_aid", incident_aid)
 bp.add_url_rule("/openapi.json", "openapi", document)
 bp.register_error_handler(ApiError, error_answer)
+
+
+def not_found(error: NotFound) -> Response | NotFound:
+    """An unknown path under /api/ answers JSON like every API refusal; elsewhere the usual 404 page."""
+    if request.path.startswith("/api/"):
+        return error_answer(ApiError(404, f"no endpoint {request.path}; see /api/v1/openapi.json"))
+    return error

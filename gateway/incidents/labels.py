@@ -73,6 +73,20 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
+# What the audit trail's actions mean, for the desk (the trail itself keeps the short English codes).
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "created": ("laporan pertama", "first report"), "report_joined": ("laporan tambahan", "report joined"),
+    "dispatched": ("ditugaskan", "dispatched"), "task_changed": ("tugas berubah", "task changed"),
+    "no_officer": ("tidak ada petugas", "no officer"), "alerted_late": ("petugas baru diberi tahu", "late alert"),
+    "acknowledged": ("diterima", "acknowledged"), "taken_over": ("diambil alih", "taken over"),
+    "agency_done": ("bagian dinas selesai", "agency done"), "escalated": ("dieskalasi", "escalated"),
+    "resolved": ("selesai", "resolved"), "rejected": ("ditolak", "rejected"), "note": ("catatan", "note"),
+    "redispatched": ("ditugaskan ulang", "re-dispatched"), "affected": ("KK terdampak", "affected households"),
+    "allocated": ("alokasi bantuan", "aid allocated"), "redeemed": ("bantuan diambil", "aid collected"),
+    "redeem_refused": ("pengambilan ditolak", "pickup refused"),
+}  # fmt: skip
+
+
 def label(labels: dict[str, tuple[str, str]], key: str | None, language: str) -> str:
     """``key``'s label in ``language`` from ``labels``, or the key itself when it has none."""
     found = labels.get(key or "")

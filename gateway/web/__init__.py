@@ -24,7 +24,7 @@ def init_web(app: Flask, runtime: Runtime) -> None:
     """Bind the desk to ``app``: cookies, CSRF, login, rate limits, language, and its blueprints."""
     from gateway.accounts.roles import ROLE_LABELS
     from gateway.db import utcnow
-    from gateway.incidents.labels import NEED_LABELS, STATE_LABELS, STATUS_LABELS, hazard_label, label
+    from gateway.incidents.labels import ACTION_LABELS, NEED_LABELS, STATE_LABELS, STATUS_LABELS, hazard_label, label
     from gateway.phones import mask_phone
     from gateway.web import aid, auth, board, charts, incident, language, people
 
@@ -56,6 +56,7 @@ def init_web(app: Flask, runtime: Runtime) -> None:
         status_name=lambda status: label(STATUS_LABELS, status, language.current_language()),
         state_name=lambda state: label(STATE_LABELS, state, language.current_language()),
         role_name=lambda role: label(ROLE_LABELS, role, language.current_language()),
+        action_name=lambda action: label(ACTION_LABELS, action, language.current_language()),
         mask_phone=mask_phone,
     )  # fmt: skip
     app.register_error_handler(CSRFError, form_expired)

@@ -229,3 +229,11 @@ def test_the_documented_item_is_the_item_the_list_answers(client: FlaskClient, r
     assert set(schemas["Incident"]["required"]) == set(incident)
     assert set(schemas["Dispatch"]["required"]) == set(incident["dispatches"][0])
     assert set(schemas["TrailEntry"]["required"]) == set(incident["trail"][0])
+
+
+def test_an_unknown_api_path_answers_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/incident")
+    assert response.status_code == 404 and response.json == {
+        "error": "no endpoint /api/v1/incident; see /api/v1/openapi.json"
+    }
+    assert client.get("/no-such-page").mimetype == "text/html"

@@ -37,6 +37,7 @@ def test_a_coordinator_sees_a_report_arrive_and_acknowledges_it(client: FlaskCli
     expect(page.get_by_role("status")).to_contain_text("Diterima oleh BPBD")
     expect(page.locator('li[data-agency="BPBD"]')).to_contain_text("BPBD: diterima")
     expect(page.locator("table.trail")).to_contain_text("pusdalops")
+    expect(page.locator('table.trail td[data-action="acknowledged"]')).to_have_text("diterima")
     run_worker(rt)
     assert "BPBD" in sms_to(rt, REPORTER_E164)[-1]  # the reporter was told by SMS
     page.get_by_role("button", name="Keluar").click()
