@@ -21,7 +21,7 @@ from gateway.accounts.users import Access, check_login, log_access
 from gateway.models import User
 from gateway.runtime import Runtime
 from gateway.web.extensions import limiter, login_manager
-from gateway.web.language import t
+from gateway.web.language import local_path, t
 
 bp = Blueprint("auth", __name__)
 
@@ -137,8 +137,7 @@ def too_many_attempts(error: Exception) -> tuple[str, int]:
 
 
 def _next_page() -> str:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else url_for("board.index")
+    return local_path(request.args.get("next", "")) or url_for("board.index")
 
 
 @bp.post("/logout")

@@ -26,8 +26,14 @@ def choose() -> Response:
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("board.index"))
+    return redirect(local_path(request.form.get("next", "")) or url_for("board.index"))
+
+
+def local_path(target: str) -> str:
+    """``target`` if it is a path on this site, else "": never a redirect to another host (``//x``, ``/\\x``)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
+        return ""
+    return target
 
 
 def init_language(app: Flask, default: str) -> None:

@@ -211,3 +211,20 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(client: Flas
         assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 401
     assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.1"}).status_code == 429
     assert client.post("/login", data=form, headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 401
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/", "/\t/x"])
+def test_logging_in_never_redirects_to_another_site(client: FlaskClient, rt: Runtime, target: str) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    form = {"username": "pusdalops", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login", query_string={"next": target}, data=form)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    language = client.post("/language", data={"lang": "en", "next": target, "csrf_token": csrf_token(client, "/")})
+    assert language.headers["Location"] == "/"
+
+
+def test_logging_in_returns_to_the_page_asked_for(client: FlaskClient, rt: Runtime) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    form = {"username": "pusdalops", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login", query_string={"next": "/messages?kind=outbound"}, data=form)
+    assert response.headers["Location"] == "/messages?kind=outbound"
