@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from lokal.samaran import mask_pii
 from lokal.samaran.logging import SamaranFilter
 
 SECRET = re.compile(r"(secret=)[^&\s\"']+")
@@ -18,6 +19,11 @@ class SecretFilter(logging.Filter):
         if "secret=" in message:
             record.msg, record.args = SECRET.sub(r"\1***", message), None
         return True
+
+
+def mask_text(text: str) -> str:
+    """``text`` with NIK, KK and phone numbers partly masked, as the logs show them (a message's own words)."""
+    return mask_pii(text, mode="partial").text
 
 
 def masking_filters() -> list[logging.Filter]:

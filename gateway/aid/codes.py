@@ -36,6 +36,7 @@ CODE_LENGTH = 6  # random characters; 19**6 = 47 million codes, before the check
 MAX_LENGTH = MODULUS - 2  # the check character's weight (length + 1) must stay below the modulus
 LOOK_ALIKES = {"G": "6"}
 VALUES = {char: value for value, char in enumerate(ALPHABET)}
+_CODE_IN_TEXT = re.compile(rf"\b[{ALPHABET}]{{3,}}-[{ALPHABET}]{{3,}}\b")  # as format_code writes one
 _SEPARATORS = re.compile(r"[\s\-.#*,;:_/]+")
 
 CodeProblem = Literal["ok", "length", "alphabet", "check"]
@@ -86,6 +87,11 @@ def format_code(code: str) -> str:
         return code
     half = len(code) // 2
     return f"{code[:half]}-{code[half:]}"
+
+
+def mask_codes(text: str) -> str:
+    """``text`` with every pickup code in it hidden (``***-****``): a code in a message log is a household's aid."""
+    return _CODE_IN_TEXT.sub(lambda found: re.sub(r"[^-]", "*", found.group()), text)
 
 
 def normalize_code(text: str) -> str:

@@ -25,6 +25,8 @@ def init_web(app: Flask, runtime: Runtime) -> None:
     from gateway.accounts.roles import ROLE_LABELS
     from gateway.db import utcnow
     from gateway.incidents.labels import ACTION_LABELS, NEED_LABELS, STATE_LABELS, STATUS_LABELS, hazard_label, label
+    from gateway.aid.codes import mask_codes
+    from gateway.logs import mask_text
     from gateway.phones import mask_phone
     from gateway.web import aid, auth, board, charts, incident, language, people
 
@@ -57,7 +59,7 @@ def init_web(app: Flask, runtime: Runtime) -> None:
         state_name=lambda state: label(STATE_LABELS, state, language.current_language()),
         role_name=lambda role: label(ROLE_LABELS, role, language.current_language()),
         action_name=lambda action: label(ACTION_LABELS, action, language.current_language()),
-        mask_phone=mask_phone,
+        mask_phone=mask_phone, mask_text=lambda text: mask_codes(mask_text(text)),
     )  # fmt: skip
     app.register_error_handler(CSRFError, form_expired)
     for blueprint in (auth.bp, board.bp, incident.bp, aid.bp, people.bp, charts.bp):

@@ -8,10 +8,11 @@ from pathlib import Path
 from flask.testing import EnvironBuilder, FlaskClient
 from sqlalchemy import select, update
 
+from gateway.db import utcnow
 from gateway.models import AccessEvent, InboundMessage, Officer, OutboundMessage, OutboundStatus
 from gateway.runtime import Runtime
 from gateway.web.message_log import PAGE
-from tests.conftest import load_roster, run_worker, sms_to
+from tests.conftest import exchange, load_roster, run_worker, sms_to
 from tests.web.desk import REPORTER, ROSTER, csrf_token, login, make_user, post_form, reported_incident
 
 DATA = Path(__file__).parent / "data" / "people"
@@ -313,3 +314,18 @@ def test_the_pages_need_a_login(client: FlaskClient) -> None:
     for path in ("/officers", "/messages"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_numbers_and_pickup_codes_inside_message_texts_are_masked_in_the_log(client: FlaskClient, rt: Runtime) -> None:
+    nik, kk, code = "3324150101800001", "3324150101150001", "K7P-X4W3"
+    exchange(client, rt, f"DAFTAR {nik} {kk}")  # as a resident texts it
+    with rt.db.session() as session:
+        session.add(OutboundMessage(phone="+6281311110001", text=f"Bantuan DINSOS: 1 paket sembako. Kode: {code}.",
+                                    template="pickup_notice", language="id", idempotency_key="pickup:1",
+                                    segments=1, encoding="GSM-7", expires_at=utcnow()))  # fmt: skip
+    make_user(rt, "bupati", "viewer")
+    login(client, "bupati")
+    inbound = client.get("/messages?kind=inbound").get_data(as_text=True)
+    outbound = client.get("/messages?kind=outbound").get_data(as_text=True)
+    assert "DAFTAR 3324********0001 3324********0001" in inbound and nik not in inbound and kk not in inbound
+    assert "Kode: ***-****." in outbound and code not in outbound
