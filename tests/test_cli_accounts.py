@@ -165,3 +165,16 @@ def test_a_revoked_token_gets_401_and_is_listed_as_revoked(
     unknown = run(env, "tokens", "revoke", "nothing")
     assert unknown.exit_code == 1 and "Error: no token named 'nothing'" in unknown.output
     assert [action for _, action, _ in audit(rt)] == ["tokens_create", "tokens_revoke"]
+
+
+def test_a_short_password_typed_at_the_prompt_is_asked_again(env: dict[str, str]) -> None:
+    typed = "short\nkata-sandi-rahasia-1\nkata-sandi-rahasia-1\n"
+    result = CliRunner(env=env).invoke(cli, ["users", "add", "pusdalops", "--role", "coordinator"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "a password has at least 10 characters" in result.output and "user pusdalops added" in result.output
+
+
+def test_a_bad_role_is_named_before_the_password_is_asked(env: dict[str, str]) -> None:
+    result = CliRunner(env=env).invoke(cli, ["users", "add", "bpbd-desk", "--role", "agency"], input="")
+    assert result.exit_code == 1 and "the agency role needs --agency" in result.output
+    assert "Password" not in result.output

@@ -39,7 +39,15 @@ def new_password(from_stdin: bool) -> str:
     """The password from one line of standard input, or typed twice without echo."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    from gateway.accounts.users import UserError, check_password
+
+    def checked(typed: str) -> str:
+        try:
+            return check_password(typed)
+        except UserError as error:  # click asks again
+            raise click.UsageError(str(error)) from None
+
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True, value_proc=checked)
     return password
 
 
@@ -59,10 +67,16 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
 def users_add(username: str, role: str, agency: str | None, password_stdin: bool) -> None:
     """Add USERNAME with a role; the password is asked twice (hidden) or read from standard input."""
-    from gateway.accounts.users import UserError, add_user, log_access
+    from gateway.accounts.roles import RoleError, check_role
+    from gateway.accounts.users import UserError, add_user, check_username, log_access
 
     with runtime() as rt:
         check_rules(rt)
+        try:  # what can be checked before anyone types a password
+            check_username(username)
+            check_role(role, agency, rt.rules.agencies)
+        except (UserError, RoleError) as error:
+            raise click.ClickException(str(error)) from None
         password = new_password(password_stdin)
         with rt.db.session() as session:
             try:
