@@ -21,9 +21,22 @@ class SecretFilter(logging.Filter):
         return True
 
 
+# Ten or more digits, maybe grouped by dots or dashes (3324.1501.0115.0001), or two numbers run together: what the
+# SMS parser reads as a NIK, KK or phone, and lokal-id's detector may miss in those shapes.
+DIGIT_RUN = re.compile(r"\d(?:[.\-]?\d){9,}")
+
+
 def mask_text(text: str) -> str:
     """``text`` with NIK, KK and phone numbers partly masked, as the logs show them (a message's own words)."""
-    return mask_pii(text, mode="partial").text
+    return DIGIT_RUN.sub(_mask_run, mask_pii(text, mode="partial").text)
+
+
+def _mask_run(found: re.Match[str]) -> str:
+    """Keep a run's first and last four digits (and its separators); hide the digits between."""
+    run = found.group()
+    digits = [i for i, ch in enumerate(run) if ch.isdigit()]
+    hidden = set(digits[4:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(run))
 
 
 def masking_filters() -> list[logging.Filter]:

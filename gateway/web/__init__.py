@@ -23,9 +23,9 @@ SESSION_HOURS = 12  # one shift
 def init_web(app: Flask, runtime: Runtime) -> None:
     """Bind the desk to ``app``: cookies, CSRF, login, rate limits, language, and its blueprints."""
     from gateway.accounts.roles import ROLE_LABELS
+    from gateway.aid.codes import mask_codes
     from gateway.db import utcnow
     from gateway.incidents.labels import ACTION_LABELS, NEED_LABELS, STATE_LABELS, STATUS_LABELS, hazard_label, label
-    from gateway.aid.codes import mask_codes
     from gateway.logs import mask_text
     from gateway.phones import mask_phone
     from gateway.web import aid, auth, board, charts, incident, language, people

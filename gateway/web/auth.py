@@ -145,6 +145,9 @@ def _next_page() -> str:
 def logout() -> Response:
     with db_session() as session:
         log_access(session, access(), "logout")
+        user = session.get(User, current_user.user_id)
+        if user is not None:
+            user.session_version += 1  # a copy of the cookie (another tab, another device) stops working too
     logout_user()
     flash(t("Anda sudah keluar.", "You are logged out."), "info")
     return redirect(url_for("auth.login"))

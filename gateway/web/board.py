@@ -15,6 +15,8 @@ from gateway.web.auth import current_actor, db_session, roles, runtime
 bp = Blueprint("board", __name__)
 
 PAGE = 50
+MAX_PAGES = 100_000  # far past any district's history; a larger number is a typo, not a page
+FILTERS = ("kecamatan", "hazard", "status", "sort")  # the query parameters links carry on
 DESK_ROLES = ("coordinator", "agency", "viewer")
 
 
@@ -30,7 +32,7 @@ def board_filter() -> BoardFilter:
         status=status if status in STATUS_FILTERS else "open",
         sort=sort if sort in SORTS else "newest",
         limit=PAGE,
-        offset=(int(page) - 1) * PAGE if page.isdigit() and int(page) > 0 else 0,
+        offset=(int(page) - 1) * PAGE if page.isdigit() and 0 < int(page) <= MAX_PAGES else 0,
     )
 
 
@@ -55,7 +57,7 @@ def _context() -> dict[str, object]:
     return {
         "board": found, "page": page, "pages": max(1, -(-found.total // PAGE)), "region": rt.region,
         "zone": region_zone(rt.settings.gateway_region), "place": lambda code: place_name(rt.region, code),
-        "age": age, "refresh": rt.settings.desk_refresh_seconds, "hazards": HAZARD_LABELS, "districts": rt.region.districts(), "statuses": STATUS_FILTERS,
+        "filters": {key: request.args[key] for key in FILTERS if request.args.get(key)}, "age": age, "refresh": rt.settings.desk_refresh_seconds, "hazards": HAZARD_LABELS, "districts": rt.region.districts(), "statuses": STATUS_FILTERS,
     }  # fmt: skip
 
 

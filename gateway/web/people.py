@@ -25,6 +25,7 @@ from gateway.incidents.labels import region_zone
 from gateway.jobs.relay import Relay
 from gateway.models import Officer
 from gateway.people.officers import apply_roster, district_roster
+from gateway.phones import mask_phone
 from gateway.web.auth import access, current_actor, db_session, roles, runtime
 from gateway.web.board import DESK_ROLES
 from gateway.web.language import t
@@ -187,8 +188,15 @@ def messages() -> tuple[str, int]:
     except FilterError as error:
         return _log_page(_fallback(request.args.get("kind", "")), problem=_filter_problem(error), status=400,
                          phone_input=phone_input)  # fmt: skip
+    actor = current_actor()
+    if wanted.phone and not actor.may_unmask:  # looking a person up by number is seeing who they are
+        return _log_page(_fallback(wanted.kind), status=403, phone_input="",
+                         problem=t("Hanya koordinator yang boleh mencari pesan menurut nomor telepon.",
+                                   "Only the coordinator desk may look messages up by phone number."))  # fmt: skip
     with db_session() as session:
-        page = message_log(session, current_actor(), wanted)
+        page = message_log(session, actor, wanted)
+        if wanted.phone:
+            log_access(session, access(), "phone_search", f"{wanted.kind} messages of {mask_phone(wanted.phone)}")
     return _log_page(page, phone_input=phone_input)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -228,3 +229,24 @@ def test_logging_in_returns_to_the_page_asked_for(client: FlaskClient, rt: Runti
     form = {"username": "pusdalops", "password": PASSWORD, "csrf_token": csrf_token(client)}
     response = client.post("/login", query_string={"next": "/messages?kind=outbound"}, data=form)
     assert response.headers["Location"] == "/messages?kind=outbound"
+
+
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(app: Flask, client: FlaskClient, rt: Runtime) -> None:
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    copy = app.test_client()
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copy.set_cookie("session", cookie.value)
+    assert copy.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert copy.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("query", ["?_method=POST", "?page=99999999999999999999", "?page=-1&sort=x&status=y"])
+def test_odd_query_strings_show_the_board_rather_than_fail(client: FlaskClient, rt: Runtime, query: str) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
+    assert 'data-ref="1001"' in client.get("/" + query).get_data(as_text=True)
+    assert client.get("/board/rows" + query).status_code == 200

@@ -201,20 +201,30 @@ def test_the_message_log_shows_an_sms_that_arrived_by_the_webhook_and_its_reply(
     )
 
 
-def test_phones_are_masked_for_a_viewer_and_the_full_number_finds_its_messages(
-    client: FlaskClient, rt: Runtime
-) -> None:
+def test_phones_are_masked_for_a_viewer_who_may_not_look_a_number_up(client: FlaskClient, rt: Runtime) -> None:
     reported_incident(client, rt)
     make_user(rt, "pantau", "viewer")
     login(client, "pantau")
     for path in ("/messages", "/messages?kind=outbound"):
         page = client.get(path).get_data(as_text=True)
         assert MASKED_REPORTER in page and REPORTER_E164 not in page and "6281234567890" not in page
-        assert "tampilkan nomor" not in page
+        assert "tampilkan nomor" not in page and 'name="phone"' not in page
+    refused = client.get(f"/messages?phone={REPORTER}")
+    assert refused.status_code == 403 and "Hanya koordinator yang boleh mencari" in refused.get_data(as_text=True)
+    assert "LAPOR BANJIR" not in refused.get_data(as_text=True)
+
+
+def test_the_coordinator_looks_a_number_up_and_the_search_is_audited(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    make_user(rt, "pusdalops", "coordinator")
+    login(client, "pusdalops")
     found = client.get("/messages?phone=0811-0000-0001").get_data(as_text=True)
     assert "LAPOR BANJIR" not in found and "Tidak ada pesan." in found
     found = client.get(f"/messages?kind=outbound&phone={REPORTER}").get_data(as_text=True)
     assert MASKED_REPORTER in found and MASKED_BUDI not in found
+    with rt.db.session() as session:
+        details = session.scalars(select(AccessEvent.detail).where(AccessEvent.action == "phone_search")).all()
+    assert details == ["inbound messages of +62********001", f"outbound messages of {MASKED_REPORTER}"]
 
 
 def test_an_agency_user_sees_only_its_own_officers_messages(client: FlaskClient, rt: Runtime) -> None:
@@ -329,3 +339,12 @@ def test_numbers_and_pickup_codes_inside_message_texts_are_masked_in_the_log(cli
     outbound = client.get("/messages?kind=outbound").get_data(as_text=True)
     assert "DAFTAR 3324********0001 3324********0001" in inbound and nik not in inbound and kk not in inbound
     assert "Kode: ***-****." in outbound and code not in outbound
+
+
+def test_a_pickup_code_texted_back_is_hidden_in_the_log(client: FlaskClient, rt: Runtime) -> None:
+    reported_incident(client, rt)
+    exchange(client, rt, "ambil cm9he3t", sender="081100000001")  # an officer redeems, in lower case, no dash
+    make_user(rt, "bupati", "viewer")
+    login(client, "bupati")
+    page = client.get("/messages").get_data(as_text=True)
+    assert "ambil ***" in page and "cm9he3t" not in page
