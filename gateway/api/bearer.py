@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
 from gateway.accounts.roles import TOKEN_ROLES, Actor
 from gateway.accounts.tokens import token_actor
-from gateway.runtime import Runtime
+from gateway.webhooks import runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,11 +34,6 @@ def error_answer(error: ApiError) -> Response:
         answer.headers["WWW-Authenticate"] = 'Bearer realm="gateway", error="invalid_token"' if (
             "Authorization" in request.headers) else 'Bearer realm="gateway"'  # fmt: skip
     return answer
-
-
-def runtime() -> Runtime:
-    rt: Runtime = current_app.extensions["gateway"]
-    return rt
 
 
 def bearer_actor() -> Actor:

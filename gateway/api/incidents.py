@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gateway.aid.report import program_rows, report_rows
-from gateway.api.bearer import ApiError, current_token, reader, runtime
+from gateway.api.bearer import ApiError, current_token, reader
 from gateway.api.listing import incident_item, list_filter
 from gateway.incidents.board import board, dispatch_states, visible_incident
 from gateway.incidents.labels import LocalZone, region_zone
 from gateway.incidents.record import incident_record, record_json
 from gateway.models import Incident, Report
+from gateway.webhooks import runtime
 
 
 def zone() -> LocalZone:

@@ -106,7 +106,7 @@ def dispatch_incident(
     alerts: list[Alert] = []
     for dispatch, action, detail in changed:
         recipients = roster.alerted(dispatch.agency, incident.district_code)
-        log_event(session, incident.id, action, "system", detail=f"{detail}; alerted {_names(recipients)}")
+        log_event(session, incident.id, action, "system", detail=f"{detail}; alerted {officer_names(recipients)}")
         if not recipients:
             log_event(session, incident.id, "no_officer", "system",
                       detail=f"{dispatch.agency} has nobody on duty here")  # fmt: skip
@@ -123,7 +123,7 @@ def alert_key(dispatch: Dispatch, officer: Officer) -> str:
     return f"alert:{dispatch.id}:{zlib.crc32(dispatch.task.encode())}:{officer.id}"
 
 
-def _names(officers: Sequence[Officer]) -> str:
+def officer_names(officers: Sequence[Officer]) -> str:
     """``BPBD officer #1, BPBD supervisor #5`` (ids, never phones), or ``nobody registered``."""
     return ", ".join(f"{o.agency} {o.role} #{o.id}" for o in officers) or "nobody registered"
 
@@ -201,7 +201,7 @@ def escalate_due(
         dispatch.escalation_level = step.level
         dispatch.next_escalation_at = schedule[step.level].due_at if step.level < len(schedule) else None
         log_event(session, incident.id, "escalated", "system",
-                  detail=f"{agency.code} level {step.level} ({step.target}) to {_names(targets)}")  # fmt: skip
+                  detail=f"{agency.code} level {step.level} ({step.target}) to {officer_names(targets)}")  # fmt: skip
     return queue_digests(session, settings, region, escalated)
 
 
@@ -273,6 +273,6 @@ def alert_late_officers(
     queued = queue_sms_keyed(session, settings, alert_requests(session, settings, region, alerts))
     for alert in alerts:
         if alert.key in queued:
-            detail = f"{alert.dispatch.agency} to {_names([alert.officer])}, on the roster after the dispatch"
+            detail = f"{alert.dispatch.agency} to {officer_names([alert.officer])}, on the roster after the dispatch"
             log_event(session, alert.incident.id, "alerted_late", "system", detail=detail)
     return list(queued.values())

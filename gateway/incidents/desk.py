@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.accounts.roles import Actor
 from gateway.db import utcnow
-from gateway.incidents.alerts import Alert, Roster, alert_key, queue_alerts
+from gateway.incidents.alerts import Alert, Roster, alert_key, officer_names, queue_alerts
 from gateway.incidents.audit import log_event
 from gateway.incidents.commands import tell_reporters
 from gateway.incidents.labels import CLOSED
@@ -171,8 +171,7 @@ class Desk:
         dispatch.next_escalation_at = schedule[0].due_at if schedule else None
         self.session.flush()
         recipients = Roster(self.session, [known.code]).alerted(known.code, self.incident.district_code)
-        names = ", ".join(f"{o.agency} {o.role} #{o.id}" for o in recipients) or "nobody registered"
-        self._log("redispatched", f"{known.code}: {reason}; alerted {names}")
+        self._log("redispatched", f"{known.code}: {reason}; alerted {officer_names(recipients)}")
         stamp = int(now.timestamp())  # a re-dispatch is a new request: its alerts are new messages
         alerts = [Alert(self.incident, dispatch, o, "alert", f"{alert_key(dispatch, o)}:re{stamp}") for o in recipients]
         jobs = queue_alerts(self.session, self.setup.settings, self.setup.region, alerts)

@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -28,13 +28,11 @@ from gateway.aid.registry import RegistryRead, read_registry
 from gateway.aid.report import REPORT_COLUMNS, program_rows, report_rows
 from gateway.csv_file import CsvFileError
 from gateway.db import utcnow
-from gateway.incidents.board import visible_incident
 from gateway.incidents.labels import region_zone, village_label
-from gateway.jobs.relay import Relay
 from gateway.models import AffectedHousehold, Incident, RegistryImport
 from gateway.web.aid_forms import COUNTED, FormError, allocation_outcome, override_reason, pickup_point, totals
 from gateway.web.aid_forms import window_start as typed_start
-from gateway.web.auth import access, current_actor, db_session, roles, runtime
+from gateway.web.auth import access, current_actor, db_session, hand_off, incident_or_404, roles, runtime
 from gateway.web.board import DESK_ROLES
 from gateway.web.language import current_language, t
 from gateway.web.uploads import read_upload, too_large, upload_view, uploaded
@@ -121,13 +119,6 @@ def incident_page_aid() -> dict[str, object]:
     return {"aid_ledger_of": ledger_of, "aid_columns": COUNTED, "aid_category": category, "aid_max_point": MAX_POINT}
 
 
-def incident_or_404(session: Session, ref: str) -> Incident:
-    incident = visible_incident(session, current_actor(), ref)
-    if incident is None:
-        abort(404)
-    return incident
-
-
 def aid_page(ref: str, upload: UploadResult | None = None, problem: str = "", status: int = 200) -> tuple[str, int]:
     """The incident's aid page, with what an upload did or what was wrong with a form."""
     actor = current_actor()
@@ -169,8 +160,7 @@ def allocate_program(ref: str) -> Response | tuple[str, int]:
         incident = incident_or_404(session, ref)
         result = allocate(session, rt.settings, incident, program, point, start, reason, channel="web",
                           username=actor.name)  # fmt: skip
-    relay: Relay = current_app.extensions["gateway_relay"]
-    relay.hand_off(result.jobs)  # after the commit: the pickup SMS go out
+    hand_off(result.jobs)  # after the commit: the pickup SMS go out
     flash(allocation_outcome(program.code, result, current_language() == "en"), "ok" if result.allocated else "error")
     return redirect(url_for("aid.show", ref=ref.upper()))
 

@@ -6,7 +6,7 @@ disabled user or a changed password ends the sessions opened before (the cookie 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -18,10 +18,12 @@ from werkzeug.wrappers import Response
 
 from gateway.accounts.roles import Actor
 from gateway.accounts.users import Access, check_login, log_access
-from gateway.models import User
-from gateway.runtime import Runtime
+from gateway.incidents.board import visible_incident
+from gateway.jobs.relay import Relay
+from gateway.models import Incident, User
 from gateway.web.extensions import limiter, login_manager
 from gateway.web.language import local_path, t
+from gateway.webhooks import runtime as runtime  # the runtime create_app bound to this app, for every page
 
 bp = Blueprint("auth", __name__)
 
@@ -44,16 +46,25 @@ class DeskUser(UserMixin):  # type: ignore[misc]
         return Actor(name=self.username, role=self.role, agency=self.agency, channel="web")
 
 
-def runtime() -> Runtime:
-    rt: Runtime = current_app.extensions["gateway"]
-    return rt
-
-
 @contextmanager
 def db_session() -> Iterator[Session]:
     """A database session for this request: committed when the block ends without an error."""
     with runtime().db.session() as session:
         yield session
+
+
+def hand_off(jobs: Sequence[int]) -> None:
+    """After the commit: the SMS an action queued go to the app's relay (Redis, or this process without it)."""
+    relay: Relay = current_app.extensions["gateway_relay"]
+    relay.hand_off(jobs)
+
+
+def incident_or_404(session: Session, ref: str) -> Incident:
+    """The incident ``ref`` if the user may see it; 404 otherwise, as if it did not exist."""
+    incident = visible_incident(session, current_actor(), ref)
+    if incident is None:
+        abort(404)
+    return incident
 
 
 def current_actor() -> Actor:

@@ -3,20 +3,19 @@ actions the user's role allows (acknowledge, resolve, reject, note, re-dispatch)
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from gateway.incidents.board import dispatch_states, visible_incident
+from gateway.incidents.board import dispatch_states
 from gateway.incidents.desk import ACTIONS, MAX_NOTE, act
 from gateway.incidents.labels import facts_summary, place_name, region_zone, village_label
 from gateway.incidents.record import incident_record
-from gateway.jobs.relay import Relay
 from gateway.models import InboundMessage, Report
 from gateway.phones import mask_phone
-from gateway.web.auth import current_actor, db_session, roles, runtime
+from gateway.web.auth import current_actor, db_session, hand_off, incident_or_404, roles, runtime
 from gateway.web.board import DESK_ROLES
-from gateway.web.language import t
+from gateway.web.language import current_language, t
 
 bp = Blueprint("incident", __name__)
 
@@ -28,7 +27,6 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "rejected": ("Laporan ditolak (tidak benar).", "Report rejected as false."),
     "noted": ("Catatan disimpan.", "Note saved."),
     "redispatched": ("Dikirim ulang ke {agency}; {alerted} petugas diberi tahu.", "Dispatched to {agency} again; {alerted} officer(s) alerted."),
-    "unknown_ref": ("Kejadian {ref} tidak ada.", "There is no incident {ref}."),
     "read_only": ("Peran Anda hanya untuk melihat.", "Your role may only read."),
     "closed": ("Kejadian ini sudah {status}.", "This incident is already {status}."),
     "not_your_dispatch": ("{agency} tidak ditugaskan pada kejadian ini.", "{agency} was not dispatched to this incident."),
@@ -54,16 +52,14 @@ def show(ref: str) -> str:
     actor = current_actor()
     zone = region_zone(rt.settings.gateway_region)
     with db_session() as session:
-        incident = visible_incident(session, actor, ref)
-        if incident is None:
-            abort(404)
+        incident = incident_or_404(session, ref)
         record = incident_record(session, incident, rt.region, zone)
         states = dispatch_states(session, [incident], {incident.id: list(record.dispatches)})
         reports = session.execute(
             select(Report, InboundMessage.phone).join(InboundMessage, InboundMessage.id == Report.inbound_id)
             .where(Report.incident_id == incident.id).order_by(Report.id)
         ).all()  # fmt: skip
-    language = "en" if t("id", "en") == "en" else "id"
+    language = current_language()
     return render_template(
         "incident.html", record=record, incident=incident, zone=zone, actor=actor,
         reports=[(report, mask_phone(phone), facts_summary(report, language)) for report, phone in reports],
@@ -82,11 +78,10 @@ def action(ref: str) -> Response:
         abort(400, description=f"action must be one of {', '.join(ACTIONS)}")
     rt = runtime()
     with db_session() as session:
-        if visible_incident(session, current_actor(), ref) is None:
-            abort(404)
         outcome = act(session, rt.setup, current_actor(), ref.upper(), name,
                       agency=request.form.get("agency") or None, note=request.form.get("note", ""))  # fmt: skip
-    relay: Relay = current_app.extensions["gateway_relay"]
-    relay.hand_off(outcome.jobs)  # after the commit: the reporters' and officers' SMS go out
+    if outcome.code == "unknown_ref":  # not there, or another agency's: the same answer as the page
+        abort(404)
+    hand_off(outcome.jobs)  # after the commit: the reporters' and officers' SMS go out
     flash(outcome_text(outcome.code, outcome.values), "ok" if outcome.done else "error")
     return redirect(url_for("incident.show", ref=ref.upper()))

@@ -11,7 +11,7 @@ one row's number in full; each such view is written to the access audit, naming 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -22,11 +22,10 @@ from gateway.csv_file import CsvFileError
 from gateway.db import utcnow
 from gateway.incidents.alerts import alert_late_officers
 from gateway.incidents.labels import region_zone
-from gateway.jobs.relay import Relay
 from gateway.models import Officer
 from gateway.people.officers import apply_roster, district_roster
 from gateway.phones import mask_phone
-from gateway.web.auth import access, current_actor, db_session, roles, runtime
+from gateway.web.auth import access, current_actor, db_session, hand_off, roles, runtime
 from gateway.web.board import DESK_ROLES
 from gateway.web.language import t
 from gateway.web.message_log import (
@@ -117,8 +116,7 @@ def import_roster() -> Response | tuple[str, int]:
         jobs = alert_late_officers(session, rt.settings, rt.region)
         log_access(session, access(), "roster_import", f"{(upload.filename or '')[:80]}: {summary.added} added, "
                    f"{summary.updated} updated, {summary.unchanged} unchanged, {len(jobs)} late alerts")  # fmt: skip
-    relay: Relay = current_app.extensions["gateway_relay"]
-    relay.hand_off(jobs)  # after the commit: officers new to an area hear about its open incidents
+    hand_off(jobs)  # after the commit: officers new to an area hear about its open incidents
     flash(t(f"Petugas: {summary.added} ditambah, {summary.updated} diubah, {summary.unchanged} tetap; "
             f"{len(jobs)} peringatan kejadian terbuka dikirim.",
             f"Officers: {summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged; "
@@ -151,8 +149,7 @@ def on_duty(officer_id: int) -> Response:
         log_access(session, access(), "on_duty",
                    f"officer {officer.id} ({officer.agency}) {'on' if officer.on_duty else 'off'} duty")  # fmt: skip
         name, now_on = officer.name, officer.on_duty
-    relay: Relay = current_app.extensions["gateway_relay"]
-    relay.hand_off(jobs)
+    hand_off(jobs)
     flash(t(f"{name} sekarang {'bertugas' if now_on else 'tidak bertugas'}.",
             f"{name} is now {'on' if now_on else 'off'} duty."), "ok")  # fmt: skip
     return redirect(url_for("people.officers"))
