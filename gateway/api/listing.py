@@ -61,7 +61,6 @@ def incident_item(row: BoardRow, region: Region, zone: LocalZone) -> dict[str, o
         "district_code": incident.district_code, "place": place_name(region, incident.village_code),
         "status": incident.status, "households": incident.households, "people": incident.people,
         "houses": incident.houses, "needs": incident.needs.split(), "reports": row.reports,
-        "opened_at": zone.at(incident.created_at).isoformat(timespec="seconds"),
-        "last_report_at": zone.at(incident.last_report_at).isoformat(timespec="seconds"),
+        "opened_at": zone.iso(incident.created_at), "last_report_at": zone.iso(incident.last_report_at),
         "dispatches": [{"agency": d.agency, "state": d.state} for d in row.dispatches],
     }  # fmt: skip

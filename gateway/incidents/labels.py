@@ -173,6 +173,10 @@ class LocalZone:
         """``moment`` on this zone's clock."""
         return moment.astimezone(self.tz)
 
+    def iso(self, moment: datetime) -> str:
+        """``2026-11-23T17:21:00+07:00``: ISO 8601 with the offset, as machines read it (JSON, the API)."""
+        return self.at(moment).isoformat(timespec="seconds")
+
     def show(self, moment: datetime, seconds: bool = False) -> str:
         """``2026-11-23 17:21 WIB`` (with seconds if asked)."""
         return self.at(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {self.name}"

@@ -81,7 +81,7 @@ def record_json(record: IncidentRecord) -> dict[str, object]:
     incident, zone = record.incident, record.zone
 
     def iso(moment: datetime | None) -> str | None:
-        return None if moment is None else zone.at(moment).isoformat(timespec="seconds")
+        return None if moment is None else zone.iso(moment)
 
     return {
         "ref": incident.ref, "status": incident.status, "hazard": incident.hazard, "place": record.place,

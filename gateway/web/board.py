@@ -11,6 +11,7 @@ from gateway.db import utcnow
 from gateway.incidents.board import SORTS, STATUS_FILTERS, BoardFilter, board
 from gateway.incidents.labels import HAZARD_LABELS, place_name, region_zone
 from gateway.web.auth import current_actor, db_session, roles, runtime
+from gateway.web.language import t
 
 bp = Blueprint("board", __name__)
 
@@ -38,8 +39,6 @@ def board_filter() -> BoardFilter:
 
 def age(moment: datetime) -> str:
     """``5 min``, ``3 j``/``3 h``, ``2 hr``/``2 d``: how long ago, short enough for a phone's column."""
-    from gateway.web.language import t
-
     minutes = max(0, int((utcnow() - moment).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min"
